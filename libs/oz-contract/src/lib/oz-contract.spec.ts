@@ -1,0 +1,7 @@
+import { ozContract } from './oz-contract';
+
+describe('ozContract', () => {
+  it('should work', () => {
+    expect(ozContract()).toEqual('oz-contract');
+  })
+})

@@ -1,0 +1,3 @@
+export function ozContract(): string {
+  return 'oz-contract';
+}
