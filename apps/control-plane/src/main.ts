@@ -1,19 +1,24 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { ConfigError, loadControlPlaneConfig } from './config/control-plane.config';
+import { createControlPlaneApp } from './app';
+import { migrateCommand } from './database/migrate-command';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadControlPlaneConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG: the environment is wrong, restarting will not help.
+    }
+    throw error;
+  }
+  if (process.argv[2] === 'migrate') return migrateCommand(config);
+  const app = await createControlPlaneApp(config);
+  await app.listen(config.port, config.host);
 }
 
-bootstrap();
+main().catch((error) => {
+  process.stderr.write(`control plane failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,1 +1,4 @@
-export * from './lib/oz-contract';
+export * from './lib/runs';
+export * from './lib/environments';
+export * from './lib/schedules';
+export * from './lib/errors';

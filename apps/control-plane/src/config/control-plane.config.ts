@@ -1,0 +1,196 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { hkdfSync } from 'node:crypto';
+import 'reflect-metadata';
+import { describeVariable, variableDescriptions } from './variable-description';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the control plane reads, validated once at start-up. Nothing else in the
+ * app touches process.env. Each variable carries its default and a one-line description; the README's
+ * table is generated from them (`npm run docs:env`).
+ */
+export class ControlPlaneEnv {
+  @describeVariable('PostgreSQL connection URL. Required (`npm start` provides an embedded one).', { required: true, secret: true })
+  @Transform(emptyToUndefined)
+  @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @describeVariable('Connections in the database pool of each replica.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  OZ_DB_POOL_SIZE = 10;
+
+  @describeVariable('Apply pending database migrations at start-up (under a lock, so replicas may start together).')
+  @Transform(toBoolean)
+  @IsBoolean()
+  OZ_MIGRATE_ON_START = true;
+
+  @describeVariable('HTTP port.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @describeVariable('Address the HTTP server binds to.')
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @describeVariable('Admin bearer token: sees every tenant and may connect workers. Required unless OZ_ALLOW_NO_ADMIN_KEY=true.', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'OZ_ADMIN_API_KEY must be at least 16 characters' })
+  OZ_ADMIN_API_KEY?: string;
+
+  @describeVariable('Allow starting without an admin key (then nobody is admin).')
+  @Transform(toBoolean)
+  @IsBoolean()
+  OZ_ALLOW_NO_ADMIN_KEY = false;
+
+  @describeVariable('Key that encrypts environment secrets at rest: 32 bytes, base64. Without it a key is derived from OZ_ADMIN_API_KEY.', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'OZ_SECRETS_KEY must be 32 bytes encoded as base64 (44 characters)' })
+  OZ_SECRETS_KEY?: string;
+
+  @describeVariable('Log level: trace, debug, info, warn, error or fatal.')
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+  OZ_LOG_LEVEL = 'info';
+
+  @describeVariable('Origins allowed by CORS: `*` or a comma-separated list. Unset: CORS off.')
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OZ_CORS_ORIGIN?: string;
+
+  @describeVariable('Largest accepted request body, in bytes.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  OZ_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+  @describeVariable('Terminal runs older than this many days are deleted; 0 or less turns retention off.')
+  @Transform(toInt)
+  @IsInt()
+  OZ_RUN_RETENTION_DAYS = 30;
+
+  @describeVariable('How often the retention sweep runs, in milliseconds.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  OZ_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
+
+  @describeVariable('Runs deleted per statement by the retention sweep.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OZ_RETENTION_BATCH_SIZE = 1000;
+
+  @describeVariable('Fire due schedules from this replica.')
+  @Transform(toBoolean)
+  @IsBoolean()
+  OZ_SCHEDULER_ENABLED = true;
+
+  @describeVariable('How often this replica looks for due schedules, in milliseconds.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  OZ_SCHEDULER_POLL_INTERVAL_MS = 10_000;
+}
+
+export interface ControlPlaneConfig {
+  databaseUrl: string;
+  databasePoolSize: number;
+  migrateOnStart: boolean;
+  port: number;
+  host: string;
+  adminApiKey: string | null;
+  secretsKey: Buffer;
+  logLevel: string;
+  corsOrigins: string[] | '*' | null;
+  maxBodyBytes: number;
+  retention: { days: number; sweepIntervalMs: number; batchSize: number };
+  scheduler: { enabled: boolean; pollIntervalMs: number };
+}
+
+export const CONTROL_PLANE_CONFIG = Symbol('CONTROL_PLANE_CONFIG');
+
+export class ConfigError extends Error {}
+
+/** Reads and checks the environment once; throws ConfigError naming every bad variable. */
+export function loadControlPlaneConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
+  const parsed = plainToInstance(ControlPlaneEnv, pickKnown(env));
+  const problems = validateSync(parsed).flatMap((e) => Object.values(e.constraints ?? {}));
+  if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_ALLOW_NO_ADMIN_KEY) {
+    problems.push('OZ_ADMIN_API_KEY is required (or set OZ_ALLOW_NO_ADMIN_KEY=true)');
+  }
+  if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_SECRETS_KEY) {
+    problems.push('OZ_SECRETS_KEY is required when OZ_ADMIN_API_KEY is not set');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid control-plane configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    databasePoolSize: parsed.OZ_DB_POOL_SIZE,
+    migrateOnStart: parsed.OZ_MIGRATE_ON_START,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    adminApiKey: parsed.OZ_ADMIN_API_KEY ?? null,
+    secretsKey: parsed.OZ_SECRETS_KEY
+      ? Buffer.from(parsed.OZ_SECRETS_KEY, 'base64')
+      : deriveSecretsKey(parsed.OZ_ADMIN_API_KEY as string),
+    logLevel: parsed.OZ_LOG_LEVEL,
+    corsOrigins: parseCorsOrigins(parsed.OZ_CORS_ORIGIN),
+    maxBodyBytes: parsed.OZ_MAX_BODY_BYTES,
+    retention: {
+      days: parsed.OZ_RUN_RETENTION_DAYS,
+      sweepIntervalMs: parsed.OZ_RETENTION_SWEEP_INTERVAL_MS,
+      batchSize: parsed.OZ_RETENTION_BATCH_SIZE,
+    },
+    scheduler: { enabled: parsed.OZ_SCHEDULER_ENABLED, pollIntervalMs: parsed.OZ_SCHEDULER_POLL_INTERVAL_MS },
+  };
+}
+
+/** Only declared variables reach the validator, so unrelated env vars can't trip it. */
+function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
+  const known: Record<string, string> = {};
+  for (const name of variableDescriptions(ControlPlaneEnv).map((v) => v.name)) {
+    const value = env[name];
+    if (value !== undefined) known[name] = value.trim();
+  }
+  return known;
+}
+
+function deriveSecretsKey(adminKey: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', adminKey, 'oz-stack', 'environment-secrets', 32));
+}
+
+function parseCorsOrigins(value: string | undefined): string[] | '*' | null {
+  if (!value) return null;
+  if (value === '*') return '*';
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}

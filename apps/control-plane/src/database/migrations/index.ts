@@ -1,0 +1,4 @@
+import { InitialSchema1763942400000 } from './1763942400000-initial-schema';
+
+/** Listed explicitly (not globbed) so the bundled app and the CLI run the same migrations. */
+export const controlPlaneMigrations = [InitialSchema1763942400000];

@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { REDACTED_SECRET } from '@oz/contract';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsStringMap } from '../../common/http/validators';
+
+const ONE_LINE = /^[^\r\n\0]*$/;
+
+/** Body of `POST /environments` and `PUT /environments/:id` (PUT replaces every field it is given). */
+export class EnvironmentDto {
+  @ApiProperty({ maxLength: 100 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name!: string;
+
+  @ApiProperty({ example: 'ubuntu:22.04' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  @Matches(/^[^\s]+$/, { message: 'docker_image must be an image reference without spaces' })
+  docker_image!: string;
+
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'Repositories to clone: owner/repo or a git URL' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(1000, { each: true })
+  @Matches(ONE_LINE, { each: true, message: 'each repo must be one line' })
+  repos?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Shell commands run in order before the agent' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(10_000, { each: true })
+  @Matches(ONE_LINE, { each: true, message: 'each setup command must be one line; split it into several commands' })
+  setup_commands?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: `Secrets for the task container. On PUT, omit to keep them all, or send "${REDACTED_SECRET}" as a value to keep that one.`,
+  })
+  @IsOptional()
+  @IsStringMap(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'that are shell variable names (letters, digits, _)', {
+    maxEntries: 100,
+    maxValueLength: 32_768,
+    forbidNewlines: true,
+  })
+  env_vars?: Record<string, string>;
+}

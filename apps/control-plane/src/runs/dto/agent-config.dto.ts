@@ -1,0 +1,94 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { HARNESS_TYPES, type HarnessType, type McpServerConfig } from '@oz/contract';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  registerDecorator,
+  ValidateNested,
+} from 'class-validator';
+
+export class HarnessDto {
+  @ApiPropertyOptional({ enum: HARNESS_TYPES })
+  @IsIn(HARNESS_TYPES, { message: `harness.type must be one of ${HARNESS_TYPES.join(', ')}` })
+  type!: HarnessType;
+}
+
+/** `config` of a run or `agent_config` of a schedule: the SDK's AmbientAgentConfig. */
+export class AgentConfigDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100_000) base_prompt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() computer_use_enabled?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) environment_id?: string;
+  @ApiPropertyOptional({ description: 'Map of name → {warp_id} | {command, args, env} | {url, headers}' })
+  @IsOptional()
+  @IsMcpServers()
+  mcp_servers?: Record<string, McpServerConfig>;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) model_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) skill_spec?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) worker_host?: string;
+  @ApiPropertyOptional({ type: HarnessDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HarnessDto)
+  harness?: HarnessDto;
+  @ApiPropertyOptional({ minimum: 1, maximum: 60 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  idle_timeout_minutes?: number;
+}
+
+const MCP_KINDS = ['warp_id', 'command', 'url'] as const;
+
+function mcpServerProblem(name: string, server: unknown): string | null {
+  if (server === null || typeof server !== 'object' || Array.isArray(server)) return `mcp_servers.${name} must be an object`;
+  const s = server as Record<string, unknown>;
+  const kinds = MCP_KINDS.filter((k) => s[k] !== undefined);
+  if (kinds.length !== 1) return `mcp_servers.${name} must have exactly one of warp_id, command or url`;
+  if (kinds.some((k) => typeof s[k] !== 'string' || (s[k] as string).length === 0)) {
+    return `mcp_servers.${name}.${kinds[0]} must be a non-empty string`;
+  }
+  if (s['args'] !== undefined && !(Array.isArray(s['args']) && s['args'].every((a) => typeof a === 'string'))) {
+    return `mcp_servers.${name}.args must be an array of strings`;
+  }
+  for (const map of ['env', 'headers']) {
+    const value = s[map];
+    if (value === undefined) continue;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+      return `mcp_servers.${name}.${map} must be an object of strings`;
+    }
+  }
+  return null;
+}
+
+function IsMcpServers() {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isMcpServers',
+      target: object.constructor,
+      propertyName,
+      validator: {
+        validate(value: unknown) {
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+          const entries = Object.entries(value);
+          return entries.length <= 50 && entries.every(([name, server]) => mcpServerProblem(name, server) === null);
+        },
+        defaultMessage(args) {
+          const value = args?.value;
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'mcp_servers must be an object';
+          const entries = Object.entries(value as object);
+          if (entries.length > 50) return 'mcp_servers may have at most 50 entries';
+          return entries.map(([n, s]) => mcpServerProblem(n, s)).find(Boolean) ?? 'mcp_servers is invalid';
+        },
+      },
+    });
+}

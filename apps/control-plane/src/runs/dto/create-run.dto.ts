@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IMAGE_MIME_TYPES, MAX_RUN_IMAGES, type ImageMimeType } from '@oz/contract';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBase64,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { AgentConfigDto } from './agent-config.dto';
+
+export class RunImageDto {
+  @ApiProperty({ description: 'Base64 image bytes' })
+  @IsString()
+  @IsBase64(undefined, { message: 'data must be base64' })
+  data!: string;
+
+  @ApiProperty({ enum: IMAGE_MIME_TYPES })
+  @IsIn(IMAGE_MIME_TYPES, { message: `mime_type must be one of ${IMAGE_MIME_TYPES.join(', ')}` })
+  mime_type!: ImageMimeType;
+}
+
+/** Body of `POST /agent/run(s)`; `prompt` is required unless a skill names the work. */
+export class CreateRunDto {
+  @ApiPropertyOptional({ maxLength: 200_000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200_000)
+  prompt?: string;
+
+  @ApiPropertyOptional({ type: AgentConfigDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AgentConfigDto)
+  config?: AgentConfigDto;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) conversation_id?: string;
+
+  @ApiPropertyOptional({ type: [RunImageDto], maxItems: MAX_RUN_IMAGES })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RUN_IMAGES, { message: `images may hold at most ${MAX_RUN_IMAGES} images` })
+  @ValidateNested({ each: true })
+  @Type(() => RunImageDto)
+  images?: RunImageDto[];
+
+  @ApiPropertyOptional({ description: 'Skill spec such as owner/repo:skill-name; wins over config.skill_spec' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  skill?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() team?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) title?: string;
+}

@@ -1,0 +1,69 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ARTIFACT_TYPES, RUN_SOURCES, RUN_STATES, type ArtifactType, type RunSource, type RunState } from '@oz/contract';
+import { Type } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ToArray } from '../../common/http/validators';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** Query of `GET /agent/runs`: every filter the SDK sends. */
+export class ListRunsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'page_info.next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+
+  @ApiPropertyOptional({ enum: RUN_STATES, isArray: true })
+  @IsOptional()
+  @ToArray()
+  @IsIn(RUN_STATES, { each: true, message: `state must be one of ${RUN_STATES.join(', ')}` })
+  state?: RunState[];
+
+  @ApiPropertyOptional({ enum: RUN_SOURCES })
+  @IsOptional()
+  @IsIn(RUN_SOURCES, { message: `source must be one of ${RUN_SOURCES.join(', ')}` })
+  source?: RunSource;
+
+  @ApiPropertyOptional({ enum: ARTIFACT_TYPES })
+  @IsOptional()
+  @IsIn(ARTIFACT_TYPES, { message: `artifact_type must be one of ${ARTIFACT_TYPES.join(', ')}` })
+  artifact_type?: ArtifactType;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) environment_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) model_id?: string;
+  @ApiPropertyOptional({ description: 'config.name of the run' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ description: 'Substring of title, prompt or skill spec' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID(undefined, { message: 'schedule_id must be a UUID' }) schedule_id?: string;
+  @ApiPropertyOptional({ description: 'Alias of skill_spec' }) @IsOptional() @IsString() @MaxLength(500) skill?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) skill_spec?: string;
+  @ApiPropertyOptional({ description: 'creator.uid' }) @IsOptional() @IsString() @MaxLength(200) creator?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'created_after must be an RFC 3339 timestamp' })
+  created_after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'created_before must be an RFC 3339 timestamp' })
+  created_before?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'updated_after must be an RFC 3339 timestamp' })
+  updated_after?: string;
+}

@@ -1,0 +1,93 @@
+import type { AmbientAgentConfig, ArtifactItem, RunImage, RunScheduleRef, RunSource, RunState } from '@oz/contract';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'runs' })
+export class RunEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_key', type: 'text' })
+  tenantKey!: string;
+
+  @Column({ name: 'creator_uid', type: 'text' })
+  creatorUid!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  @Column({ type: 'text' })
+  prompt!: string;
+
+  @Column({ type: 'text' })
+  state!: RunState;
+
+  @Column({ type: 'text' })
+  source!: RunSource;
+
+  @Column({ name: 'environment_id', type: 'uuid', nullable: true })
+  environmentId!: string | null;
+
+  @Column({ name: 'model_id', type: 'text', nullable: true })
+  modelId!: string | null;
+
+  @Column({ name: 'config_name', type: 'text', nullable: true })
+  configName!: string | null;
+
+  @Column({ name: 'skill_spec', type: 'text', nullable: true })
+  skillSpec!: string | null;
+
+  @Column({ name: 'worker_host', type: 'text', nullable: true })
+  workerHost!: string | null;
+
+  @Column({ name: 'schedule_id', type: 'uuid', nullable: true })
+  scheduleId!: string | null;
+
+  /** The schedule as it was when it fired; kept after the schedule is edited or deleted. */
+  @Column({ type: 'jsonb', nullable: true })
+  schedule!: RunScheduleRef | null;
+
+  /** The cron slot a scheduled run was created for; unique per schedule, so a slot fires once. */
+  @Column({ name: 'scheduled_for', type: 'timestamptz', precision: 3, nullable: true })
+  scheduledFor!: Date | null;
+
+  @Column({ name: 'conversation_id', type: 'text', nullable: true })
+  conversationId!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  team!: boolean;
+
+  @Column({ name: 'agent_config', type: 'jsonb' })
+  agentConfig!: AmbientAgentConfig;
+
+  /** Attached images can be large, so they are only read when needed. */
+  @Column({ type: 'jsonb', nullable: true, select: false })
+  images!: RunImage[] | null;
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  artifacts!: ArtifactItem[];
+
+  @Column({ name: 'session_link', type: 'text', nullable: true })
+  sessionLink!: string | null;
+
+  @Column({ name: 'status_message', type: 'text', nullable: true })
+  statusMessage!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  /** sha256 of the create request, to tell a retry from a different request reusing a key. */
+  @Column({ name: 'request_fingerprint', type: 'text', nullable: true })
+  requestFingerprint!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', precision: 3 })
+  updatedAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', precision: 3, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', precision: 3, nullable: true })
+  completedAt!: Date | null;
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { AgentRunResponse, RunItem, RunListResponse } from '@oz/contract';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal } from '../common/auth/auth.decorators';
+import type { Principal } from '../common/auth/principal';
+import { ApiException } from '../common/errors/api-exception';
+import { CreateRunDto } from './dto/create-run.dto';
+import { ListRunsQueryDto } from './dto/list-runs.dto';
+import { toRunItem, toRunResponse } from './run.mapper';
+import { RunsService } from './runs.service';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+@ApiTags('runs')
+@ApiBearerAuth()
+@Controller('agent')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post(['run', 'runs'])
+  @HttpCode(201)
+  @ApiOperation({ operationId: 'createRun', summary: 'Create a run (QUEUED, or PENDING when config.environment_id is set)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateRunDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AgentRunResponse> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw ApiException.badRequest('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    }
+    const { run, replayed } = await this.runs.create(principal, body, { source: 'API', idempotencyKey });
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    return toRunResponse(run);
+  }
+
+  @Get('runs')
+  @ApiOperation({ operationId: 'listRuns', summary: 'List runs, newest first, with cursor pagination and filters' })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListRunsQueryDto): Promise<RunListResponse> {
+    return this.runs.list(principal, query);
+  }
+
+  @Get('runs/:runId')
+  @ApiOperation({ operationId: 'getRun', summary: 'Get one run' })
+  async get(@CurrentPrincipal() principal: Principal, @Param('runId') runId: string): Promise<RunItem> {
+    return toRunItem(await this.runs.get(principal, runId));
+  }
+
+  /** Answers the bare run id as text/plain: both the TS and the Python SDK then read the plain id. */
+  @Post('runs/:runId/cancel')
+  @HttpCode(200)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The id of the cancelled run', schema: { type: 'string' } })
+  @ApiOperation({ operationId: 'cancelRun', summary: 'Cancel an unfinished run (400 if it already finished)' })
+  async cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('runId') runId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const run = await this.runs.cancel(principal, runId);
+    void reply.header('Content-Type', 'text/plain; charset=utf-8');
+    return run.id;
+  }
+}

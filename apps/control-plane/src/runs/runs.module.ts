@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EnvironmentsModule } from '../environments/environments.module';
+import { RunsController } from './runs.controller';
+import { RunsRepository } from './runs.repository';
+import { RunsService } from './runs.service';
+
+@Module({
+  imports: [EnvironmentsModule],
+  controllers: [RunsController],
+  providers: [RunsService, RunsRepository],
+  exports: [RunsService],
+})
+export class RunsModule {}

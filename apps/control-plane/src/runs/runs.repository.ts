@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ArtifactType, RunSource, RunState } from '@oz/contract';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { CursorPosition } from '../common/http/cursor';
+import { RunEntity } from './run.entity';
+import { statesThatCanMoveTo } from './run-state';
+
+export interface RunFilters {
+  states?: RunState[];
+  source?: RunSource;
+  environmentId?: string;
+  modelId?: string;
+  configName?: string;
+  text?: string;
+  scheduleId?: string;
+  skillSpec?: string;
+  creatorUid?: string;
+  artifactType?: ArtifactType;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  updatedAfter?: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Must match the expression of runs_search_idx exactly, or the trigram index is not used. */
+const SEARCH_TEXT = `(run.title || ' ' || run.prompt || ' ' || coalesce(run.skill_spec, ''))`;
+
+/** All SQL about runs. `tenantKey` undefined means every tenant (the admin's view). */
+@Injectable()
+export class RunsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inserts unless a unique key (idempotency key, schedule slot) already holds a run; true if inserted. */
+  async insert(run: RunEntity, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(RunEntity)
+      .values(run)
+      .orIgnore()
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    return result.raw.length === 1;
+  }
+
+  findById(id: string, tenantKey: string | undefined): Promise<RunEntity | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return this.dataSource.getRepository(RunEntity).findOneBy(tenantKey ? { id, tenantKey } : { id });
+  }
+
+  findByScheduleSlot(scheduleId: string, slot: Date): Promise<RunEntity | null> {
+    return this.dataSource.getRepository(RunEntity).findOneBy({ scheduleId, scheduledFor: slot });
+  }
+
+  findByIdempotencyKey(tenantKey: string, idempotencyKey: string): Promise<RunEntity | null> {
+    return this.dataSource.getRepository(RunEntity).findOneBy({ tenantKey, idempotencyKey });
+  }
+
+  /** One page in (created_at DESC, id DESC) order, reading one extra row to know if more follow. */
+  async list(
+    tenantKey: string | undefined,
+    filters: RunFilters,
+    limit: number,
+    after?: CursorPosition,
+  ): Promise<{ runs: RunEntity[]; hasMore: boolean }> {
+    const query = this.dataSource.getRepository(RunEntity).createQueryBuilder('run');
+    if (tenantKey) query.andWhere('run.tenant_key = :tenantKey', { tenantKey });
+    if (!applyFilters(query, filters)) return { runs: [], hasMore: false };
+    if (after) query.andWhere('(run.created_at, run.id) < (:afterTime, :afterId)', { afterTime: after.createdAt, afterId: after.id });
+    const rows = await query
+      .orderBy('run.created_at', 'DESC')
+      .addOrderBy('run.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return { runs: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /**
+   * Moves a run to `to` only if its current state allows it, in one conditional UPDATE: of several
+   * concurrent callers exactly one wins, and a terminal run is never rewritten. False if nothing moved.
+   */
+  async transition(
+    id: string,
+    tenantKey: string | undefined,
+    to: RunState,
+    changes: Partial<Pick<RunEntity, 'statusMessage' | 'startedAt' | 'completedAt'>> = {},
+  ): Promise<boolean> {
+    const query = this.dataSource
+      .createQueryBuilder()
+      .update(RunEntity)
+      .set({ ...changes, state: to, updatedAt: () => 'now()' })
+      .where('id = :id', { id })
+      .andWhere('state IN (:...from)', { from: statesThatCanMoveTo(to) });
+    if (tenantKey) query.andWhere('tenant_key = :tenantKey', { tenantKey });
+    const result = await query.execute();
+    return result.affected === 1;
+  }
+}
+
+/** Adds the WHERE clauses; false when a filter can match nothing (e.g. a non-UUID id). */
+function applyFilters(query: SelectQueryBuilder<RunEntity>, f: RunFilters): boolean {
+  if (f.states?.length) query.andWhere('run.state IN (:...states)', { states: f.states });
+  if (f.source) query.andWhere('run.source = :source', { source: f.source });
+  if (f.environmentId !== undefined) {
+    if (!UUID.test(f.environmentId)) return false;
+    query.andWhere('run.environment_id = :environmentId', { environmentId: f.environmentId });
+  }
+  if (f.scheduleId) query.andWhere('run.schedule_id = :scheduleId', { scheduleId: f.scheduleId });
+  if (f.modelId !== undefined) query.andWhere('run.model_id = :modelId', { modelId: f.modelId });
+  if (f.configName !== undefined) query.andWhere('run.config_name = :configName', { configName: f.configName });
+  if (f.skillSpec !== undefined) query.andWhere('run.skill_spec = :skillSpec', { skillSpec: f.skillSpec });
+  if (f.creatorUid !== undefined) query.andWhere('run.creator_uid = :creatorUid', { creatorUid: f.creatorUid });
+  if (f.artifactType) {
+    query.andWhere('run.artifacts @> :artifactFilter::jsonb', {
+      artifactFilter: JSON.stringify([{ artifact_type: f.artifactType }]),
+    });
+  }
+  if (f.text) query.andWhere(`${SEARCH_TEXT} ILIKE :text`, { text: `%${escapeLike(f.text)}%` });
+  if (f.createdAfter) query.andWhere('run.created_at > :createdAfter', { createdAfter: f.createdAfter });
+  if (f.createdBefore) query.andWhere('run.created_at < :createdBefore', { createdBefore: f.createdBefore });
+  if (f.updatedAfter) query.andWhere('run.updated_at > :updatedAfter', { updatedAfter: f.updatedAfter });
+  return true;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,154 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ScheduledAgentItem } from '@oz/contract';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ownerScope, type Principal } from '../common/auth/principal';
+import { ApiException } from '../common/errors/api-exception';
+import { EnvironmentsService } from '../environments/environments.service';
+import { RunsService } from '../runs/runs.service';
+import { nextCronSlot } from './cron';
+import type { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
+import { toScheduledAgentItem } from './schedule.mapper';
+import { ScheduleEntity } from './schedule.entity';
+import { SchedulesRepository } from './schedules.repository';
+
+@Injectable()
+export class SchedulesService {
+  private readonly logger = new Logger('schedules');
+
+  constructor(
+    private readonly schedules: SchedulesRepository,
+    private readonly environments: EnvironmentsService,
+    private readonly runs: RunsService,
+  ) {}
+
+  async create(principal: Principal, request: CreateScheduleDto): Promise<ScheduledAgentItem> {
+    await this.checkEnvironment(principal, request.agent_config?.environment_id);
+    const now = new Date();
+    const schedule = Object.assign(new ScheduleEntity(), {
+      id: randomUUID(),
+      tenantKey: principal.tenantKey,
+      creatorUid: principal.creatorUid,
+      team: request.team ?? false,
+      lastRanAt: null,
+      lastSpawnError: null,
+      createdAt: now,
+    });
+    this.apply(schedule, request, request.enabled ?? true, now);
+    await this.schedules.save(schedule);
+    this.logger.log({ scheduleId: schedule.id, nextRunAt: schedule.nextRunAt }, 'schedule.created');
+    return this.present(principal, schedule);
+  }
+
+  /** Sorted by name, as the SDK documents. */
+  async list(principal: Principal): Promise<ScheduledAgentItem[]> {
+    const schedules = await this.schedules.list(ownerScope(principal));
+    const environments = await this.environments.findVisible(
+      principal,
+      schedules.map((s) => s.agentConfig.environment_id).filter((id): id is string => !!id),
+    );
+    return schedules.map((s) => toScheduledAgentItem(s, environments.get(s.agentConfig.environment_id ?? '')));
+  }
+
+  async get(principal: Principal, id: string): Promise<ScheduledAgentItem> {
+    return this.present(principal, await this.find(principal, id));
+  }
+
+  /** Full replacement; changes apply to future firings only. */
+  async update(principal: Principal, id: string, request: UpdateScheduleDto): Promise<ScheduledAgentItem> {
+    const schedule = await this.find(principal, id);
+    await this.checkEnvironment(principal, request.agent_config?.environment_id);
+    this.apply(schedule, request, request.enabled, new Date());
+    await this.schedules.save(schedule);
+    this.logger.log({ scheduleId: id }, 'schedule.updated');
+    return this.present(principal, schedule);
+  }
+
+  async setEnabled(principal: Principal, id: string, enabled: boolean): Promise<ScheduledAgentItem> {
+    const schedule = await this.find(principal, id);
+    if (schedule.enabled !== enabled) {
+      const now = new Date();
+      schedule.enabled = enabled;
+      schedule.nextRunAt = enabled ? nextCronSlot(schedule.cronSchedule, now) : null;
+      schedule.updatedAt = now;
+      await this.schedules.save(schedule);
+      this.logger.log({ scheduleId: id }, enabled ? 'schedule.resumed' : 'schedule.paused');
+    }
+    return this.present(principal, schedule);
+  }
+
+  /** Deleting a schedule keeps the runs it made; they still name it in `schedule`. */
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.find(principal, id);
+    await this.schedules.delete(id);
+    this.logger.log({ scheduleId: id }, 'schedule.deleted');
+  }
+
+  /**
+   * Fires every due schedule once: creates its run in the same transaction that moves next_run_at on.
+   * A slot missed while no replica was up fires once, late; the slots in between are skipped.
+   */
+  async fireDue(now = new Date(), batchSize = 50): Promise<number> {
+    return this.schedules.withDueSchedules(now, batchSize, async (due, manager) => {
+      for (const schedule of due) await this.fire(schedule, now, manager);
+    });
+  }
+
+  private async fire(schedule: ScheduleEntity, now: Date, manager: EntityManager): Promise<void> {
+    const slot = schedule.nextRunAt as Date;
+    const owner: Principal = {
+      tenantKey: schedule.tenantKey,
+      isAdmin: schedule.creatorUid === 'admin',
+      creatorUid: schedule.creatorUid,
+    };
+    try {
+      const { run } = await this.runs.create(
+        owner,
+        { prompt: schedule.prompt, config: schedule.agentConfig, team: schedule.team },
+        {
+          source: 'SCHEDULED_AGENT',
+          schedule: { id: schedule.id, name: schedule.name, cronSchedule: schedule.cronSchedule, slot },
+        },
+        manager,
+      );
+      schedule.lastSpawnError = null;
+      this.logger.log({ scheduleId: schedule.id, runId: run.id, slot }, 'schedule.fired');
+    } catch (error) {
+      schedule.lastSpawnError = error instanceof ApiException ? error.message : 'The run could not be created';
+      this.logger.warn({ scheduleId: schedule.id, slot, err: error }, 'schedule.spawn_failed');
+    }
+    schedule.lastRanAt = now;
+    schedule.nextRunAt = nextCronSlot(schedule.cronSchedule, now);
+    await this.schedules.save(schedule, manager);
+  }
+
+  private apply(schedule: ScheduleEntity, request: CreateScheduleDto, enabled: boolean, now: Date): void {
+    const cronChanged = schedule.cronSchedule !== request.cron_schedule;
+    schedule.name = request.name.trim();
+    schedule.cronSchedule = request.cron_schedule.trim();
+    schedule.prompt = request.prompt;
+    schedule.agentConfig = { ...(request.agent_config ?? {}) };
+    if (!enabled) schedule.nextRunAt = null;
+    else if (cronChanged || !schedule.enabled || !schedule.nextRunAt) schedule.nextRunAt = nextCronSlot(schedule.cronSchedule, now);
+    schedule.enabled = enabled;
+    schedule.updatedAt = now;
+  }
+
+  private async find(principal: Principal, id: string): Promise<ScheduleEntity> {
+    const schedule = await this.schedules.findById(id, ownerScope(principal));
+    if (!schedule) throw ApiException.notFound('Schedule', id);
+    return schedule;
+  }
+
+  private async checkEnvironment(principal: Principal, environmentId: string | undefined): Promise<void> {
+    if (environmentId && !(await this.environments.isVisible(principal, environmentId))) {
+      throw ApiException.notFound('Environment', environmentId);
+    }
+  }
+
+  private async present(principal: Principal, schedule: ScheduleEntity): Promise<ScheduledAgentItem> {
+    const environmentId = schedule.agentConfig.environment_id;
+    const environments = environmentId ? await this.environments.findVisible(principal, [environmentId]) : new Map();
+    return toScheduledAgentItem(schedule, environments.get(environmentId ?? ''));
+  }
+}

@@ -1,3 +1,0 @@
-export function ozContract(): string {
-  return 'oz-contract';
-}

@@ -1,0 +1,169 @@
+/**
+ * Wire types of the Oz runs API (`/api/v1/agent/run[s]`), as the official `oz-agent-sdk` sends and
+ * expects them. Field names are the wire's snake_case on purpose: these objects go on the wire as-is.
+ */
+
+export const RUN_STATES = [
+  'QUEUED',
+  'PENDING',
+  'CLAIMED',
+  'INPROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** A run in one of these states never changes again. */
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export function isTerminalRunState(state: RunState): boolean {
+  return TERMINAL_RUN_STATES.includes(state);
+}
+
+export const RUN_SOURCES = [
+  'LINEAR',
+  'API',
+  'SLACK',
+  'LOCAL',
+  'SCHEDULED_AGENT',
+  'WEB_APP',
+  'GITHUB_ACTION',
+  'CLOUD_MODE',
+  'CLI',
+] as const;
+export type RunSource = (typeof RUN_SOURCES)[number];
+
+export const ARTIFACT_TYPES = ['PLAN', 'PULL_REQUEST'] as const;
+export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
+
+export const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
+export type ImageMimeType = (typeof IMAGE_MIME_TYPES)[number];
+export const MAX_RUN_IMAGES = 5;
+
+export interface McpServerConfig {
+  warp_id?: string;
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  url?: string;
+  headers?: Record<string, string>;
+}
+
+export const HARNESS_TYPES = ['oz', 'claude', 'codex', 'gemini'] as const;
+export type HarnessType = (typeof HARNESS_TYPES)[number];
+
+export interface AmbientAgentConfig {
+  base_prompt?: string;
+  computer_use_enabled?: boolean;
+  environment_id?: string;
+  mcp_servers?: Record<string, McpServerConfig>;
+  model_id?: string;
+  name?: string;
+  skill_spec?: string;
+  worker_host?: string;
+  harness?: { type: HarnessType };
+  idle_timeout_minutes?: number;
+}
+
+export interface RunImage {
+  data: string;
+  mime_type: ImageMimeType;
+}
+
+/** Body of `POST /agent/run` and `POST /agent/runs`. */
+export interface AgentRunParams {
+  prompt?: string;
+  config?: AmbientAgentConfig;
+  conversation_id?: string;
+  images?: RunImage[];
+  skill?: string;
+  team?: boolean;
+  title?: string;
+}
+
+export interface AgentRunResponse {
+  run_id: string;
+  /** Deprecated alias of run_id, kept because older SDKs read it. */
+  task_id: string;
+  state: RunState;
+}
+
+export interface PlanArtifact {
+  artifact_type: 'PLAN';
+  created_at: string;
+  data: { document_uid: string; notebook_uid?: string; title?: string };
+}
+
+export interface PullRequestArtifact {
+  artifact_type: 'PULL_REQUEST';
+  created_at: string;
+  data: { branch: string; url: string };
+}
+
+export type ArtifactItem = PlanArtifact | PullRequestArtifact;
+
+export interface UserProfile {
+  uid?: string;
+  display_name?: string;
+  photo_url?: string;
+  type?: 'user' | 'service_account';
+}
+
+export interface RunScheduleRef {
+  schedule_id: string;
+  schedule_name: string;
+  cron_schedule: string;
+}
+
+export interface RunItem {
+  run_id: string;
+  task_id: string;
+  title: string;
+  prompt: string;
+  state: RunState;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  source: RunSource;
+  agent_config: AmbientAgentConfig;
+  agent_skill?: { full_path?: string; name?: string };
+  artifacts: ArtifactItem[];
+  conversation_id: string | null;
+  creator: UserProfile;
+  is_sandbox_running: boolean;
+  schedule?: RunScheduleRef;
+  scope: { type: 'User' | 'Team'; uid?: string };
+  session_link: string | null;
+  status_message: { message: string } | null;
+}
+
+export interface PageInfo {
+  has_next_page: boolean;
+  next_cursor?: string;
+}
+
+export interface RunListResponse {
+  runs: RunItem[];
+  page_info: PageInfo;
+}
+
+/** Query of `GET /agent/runs`; `state` arrives as a scalar or repeated (`state=A&state=B`). */
+export interface RunListParams {
+  artifact_type?: ArtifactType;
+  created_after?: string;
+  created_before?: string;
+  updated_after?: string;
+  creator?: string;
+  cursor?: string;
+  limit?: number;
+  environment_id?: string;
+  model_id?: string;
+  name?: string;
+  q?: string;
+  schedule_id?: string;
+  skill?: string;
+  skill_spec?: string;
+  source?: RunSource;
+  state?: RunState[];
+}
