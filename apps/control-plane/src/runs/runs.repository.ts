@@ -87,6 +87,8 @@ export class RunsRepository {
     to: RunState,
     changes: Partial<Pick<RunEntity, 'statusMessage' | 'startedAt' | 'completedAt'>> = {},
   ): Promise<boolean> {
+    // A malformed id names no run; sent to PostgreSQL it would fail the uuid cast with a 500.
+    if (!UUID.test(id)) return false;
     const query = this.dataSource
       .createQueryBuilder()
       .update(RunEntity)

@@ -166,10 +166,21 @@ export class RunsService {
 }
 
 function titleFrom(prompt: string): string {
-  const firstLine = prompt.trim().split('\n', 1)[0] ?? '';
-  return firstLine.length > 80 ? `${firstLine.slice(0, 77)}...` : firstLine;
+  // Any line break ends the line (a CRLF prompt would otherwise leave a '\r' in the title), and the
+  // cut is made on code points so an emoji is never split into a lone surrogate.
+  const firstLine = Array.from(prompt.trim().split(/\r\n|\r|\n/, 1)[0]?.trim() ?? '');
+  return firstLine.length > 80 ? `${firstLine.slice(0, 77).join('')}...` : firstLine.join('');
 }
 
+/** Keys are sorted first: JSON objects are unordered, so a retry may send the same fields in another order. */
 function fingerprintOf(request: CreateRunDto): string {
-  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { testServerUrl } from './test-server';
+
+export interface TestDatabase {
+  /** Connection URL of the new, empty database. */
+  url: string;
+  name: string;
+  /** Disconnects whoever is still connected and drops the database. */
+  drop(): Promise<void>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const MAX_IDENTIFIER_LENGTH = 63;
+
+/**
+ * Creates a uniquely named database on the test server, so every test file gets its own and
+ * files can run in parallel without seeing each other's rows.
+ */
+export async function createTestDatabase(prefix = 'oz_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (!IDENTIFIER.test(prefix) || name.length > MAX_IDENTIFIER_LENGTH) {
+    throw new Error(`database prefix must be a short lower-case identifier, got "${prefix}"`);
+  }
+  const serverUrl = testServerUrl();
+  await onServer(serverUrl, `create database "${name}"`);
+
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let dropping: Promise<void> | undefined;
+  return {
+    url: url.toString(),
+    name,
+    drop: () => (dropping ??= onServer(serverUrl, `drop database if exists "${name}" with (force)`)),
+  };
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

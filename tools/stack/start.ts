@@ -1,0 +1,156 @@
+/**
+ * `npm start`: builds the apps, provides a database (embedded unless DATABASE_URL is set) and the
+ * local keys, runs every service of the stack and stops them all, database last, on Ctrl-C.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join, resolve } from 'node:path';
+import { provideDatabase, type StackDatabase } from './database';
+import { loadLocalSecrets, type LocalSecrets } from './local-secrets';
+import {
+  type RunningService,
+  type ServiceSpec,
+  startService,
+  stopServices,
+  waitUntilHealthy,
+} from './services';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const DATA_DIR = join(REPO_ROOT, '.data');
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The Nx projects whose build output stackServices() runs. */
+const BUILT_PROJECTS = ['control-plane'];
+
+interface StackConfig {
+  databaseUrl: string;
+  secrets: LocalSecrets;
+  controlPlanePort: number;
+}
+
+function stackServices(config: StackConfig): ServiceSpec[] {
+  return [
+    {
+      name: 'control-plane',
+      entry: 'dist/apps/control-plane/main.js',
+      env: {
+        DATABASE_URL: config.databaseUrl,
+        OZ_ADMIN_API_KEY: config.secrets.adminApiKey,
+        OZ_SECRETS_KEY: config.secrets.secretsKey,
+        OZ_MIGRATE_ON_START: 'true',
+        PORT: String(config.controlPlanePort),
+        // Loopback unless told otherwise: the admin API should not reach the network by accident.
+        HOST: process.env.HOST ?? '127.0.0.1',
+      },
+      health: { port: config.controlPlanePort, path: '/health' },
+    },
+  ];
+}
+
+/** What a shutdown signal has to reach, whichever stage the launcher is in. */
+interface LauncherState {
+  build?: ChildProcess;
+  services: RunningService[];
+  stopSignal?: NodeJS.Signals;
+}
+
+async function main(): Promise<number> {
+  const state: LauncherState = { services: [] };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => requestStop(state, signal));
+
+  await build(state);
+  if (state.stopSignal) return signalExitCode(state.stopSignal);
+
+  await mkdir(DATA_DIR, { recursive: true });
+  const database = await provideDatabase(DATA_DIR);
+  try {
+    const config: StackConfig = {
+      databaseUrl: database.url,
+      secrets: await loadLocalSecrets(DATA_DIR),
+      controlPlanePort: portFromEnv('PORT', 8080),
+    };
+    if (state.stopSignal) return signalExitCode(state.stopSignal);
+    for (const spec of stackServices(config)) {
+      state.services.push(await startService(spec, REPO_ROOT));
+      if (state.stopSignal) return signalExitCode(state.stopSignal);
+    }
+    await Promise.all(state.services.map(waitUntilHealthy)).catch((error) => {
+      if (!state.stopSignal) throw error; // a service stopped on request is not a failure
+    });
+    if (!state.stopSignal) printBanner(config, database);
+
+    // The stack lives as long as all of its services do.
+    return await Promise.race(state.services.map((service) => service.exited));
+  } finally {
+    await stopServices(state.services, 'SIGTERM');
+    await database.stop();
+  }
+}
+
+function build(state: LauncherState): Promise<void> {
+  const args = ['nx', 'run-many', '--targets=build', `--projects=${BUILT_PROJECTS.join(',')}`];
+  const child = spawn('npx', args, { cwd: REPO_ROOT, stdio: 'inherit' });
+  state.build = child;
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      state.build = undefined;
+      if (code === 0 || state.stopSignal) resolve();
+      else reject(new Error(`build failed (npx ${args.join(' ')} exited with ${code})`));
+    });
+  });
+}
+
+function requestStop(state: LauncherState, signal: NodeJS.Signals): void {
+  if (state.stopSignal) {
+    // Asked twice: stop waiting for a graceful shutdown.
+    for (const { child } of state.services) child.kill('SIGKILL');
+    return;
+  }
+  state.stopSignal = signal;
+  process.stderr.write(`\n${signal}: stopping the stack (again to force)\n`);
+  state.build?.kill('SIGTERM');
+  // Services get SIGTERM for a hang-up: the terminal they would report to is gone.
+  void stopServices(state.services, signal === 'SIGHUP' ? 'SIGTERM' : signal);
+}
+
+/** The shell's convention for "ended by signal N". */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  const port = value ? Number(value) : fallback;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number, got "${value}"`);
+  }
+  return port;
+}
+
+function printBanner({ secrets, controlPlanePort }: StackConfig, database: StackDatabase): void {
+  const base = `http://localhost:${controlPlanePort}`;
+  const keyFile = secrets.adminKeyFile;
+  const bearer = keyFile ? `$(cat ${keyFile})` : '$OZ_ADMIN_API_KEY';
+  const lines = [
+    '',
+    'Oz Stack is running',
+    `  API        ${base}/api/v1`,
+    `  API docs   ${base}/api/docs`,
+    `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
+    `  Data       ${database.description}`,
+    `  Try        curl -H "Authorization: Bearer ${bearer}" ${base}/api/v1/agent/runs`,
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
