@@ -39,7 +39,7 @@ export function sendError(reply: FastifyReply, requestId: string, error: ApiExce
   void reply.status(error.status).header('Content-Type', 'application/json; charset=utf-8').send(body);
 }
 
-/** Errors raised by Fastify itself before a route runs (body parsing, size limit, content type). */
+/** Errors Fastify raises itself, before a route runs: routing, body parsing, size limit, content type. */
 const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
@@ -58,7 +58,26 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
     code: 'invalid_request',
     message: 'Content-Length does not match the body',
   },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_request', message: 'The URL is not valid (bad percent-encoding)' },
+  // Ids are UUIDs; a path segment over Fastify's maxParamLength names nothing.
+  FST_ERR_MAX_PARAM_LENGTH: { status: 404, code: 'resource_not_found', message: 'Not found: a path segment is too long to be an id' },
 };
+
+/**
+ * The ApiException for an error Fastify raised itself with a 4xx status, or undefined for anything
+ * else. Fastify's messages are replaced by ours: they are not written for API clients.
+ */
+export function fromFastifyError(exception: unknown): ApiException | undefined {
+  const { code, statusCode } = (exception ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'string' && Object.prototype.hasOwnProperty.call(FASTIFY_ERRORS, code)) {
+    const known = FASTIFY_ERRORS[code];
+    return new ApiException(known.status, known.code, known.message);
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new ApiException(statusCode, codeForStatus(statusCode), STATUS_CODES[statusCode] ?? 'Bad request');
+  }
+  return undefined;
+}
 
 export function toApiException(exception: unknown): ApiException {
   if (exception instanceof ApiException) return exception;
@@ -71,16 +90,10 @@ export function toApiException(exception: unknown): ApiException {
         : exception.message;
     return new ApiException(status, codeForStatus(status), status >= 500 ? 'Internal server error' : message);
   }
-  const code = (exception as { code?: unknown })?.code;
-  if (typeof code === 'string' && code in FASTIFY_ERRORS) {
-    const known = FASTIFY_ERRORS[code];
-    return new ApiException(known.status, known.code, known.message);
-  }
-  const status = (exception as { statusCode?: unknown })?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new ApiException(status, codeForStatus(status), STATUS_CODES[status] ?? 'Bad request');
-  }
-  return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal server error');
+  return (
+    fromFastifyError(exception) ??
+    new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal server error')
+  );
 }
 
 function codeForStatus(status: number): string {
@@ -99,6 +112,8 @@ function codeForStatus(status: number): string {
       return 'conflict';
     case 413:
       return 'body_too_large';
+    case 415:
+      return 'unsupported_media_type';
     case 429:
       return 'rate_limited';
     case 503:

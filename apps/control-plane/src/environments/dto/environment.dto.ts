@@ -4,48 +4,57 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLen
 import { IsStringMap } from '../../common/http/validators';
 
 const ONE_LINE = /^[^\r\n\0]*$/;
+/** PostgreSQL text cannot hold NUL; refuse it here rather than fail the INSERT with a 500. */
+const NO_NUL = /^[^\0]*$/;
 
-/** Body of `POST /environments` and `PUT /environments/:id` (PUT replaces every field it is given). */
+/**
+ * Body of `POST /environments` and `PUT /environments/:id` (PUT replaces every field it is given).
+ *
+ * Decorators run bottom-up and the validation pipe stops at a property's first error, so the type
+ * check sits closest to each property: `name: 5` must say "must be a string", not "must not be blank".
+ */
 export class EnvironmentDto {
   @ApiProperty({ maxLength: 100 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @Matches(NO_NUL, { message: 'name must not contain NUL characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
+  @MaxLength(100)
+  @MinLength(1)
+  @IsString()
   name!: string;
 
   @ApiProperty({ example: 'ubuntu:22.04' })
-  @IsString()
-  @MinLength(1)
+  @Matches(/^[^\s\0]+$/, { message: 'docker_image must be an image reference without spaces' })
   @MaxLength(500)
-  @Matches(/^[^\s]+$/, { message: 'docker_image must be an image reference without spaces' })
+  @MinLength(1)
+  @IsString()
   docker_image!: string;
 
   @ApiPropertyOptional({ maxLength: 1000, nullable: true })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
-  @IsString()
+  @Matches(NO_NUL, { message: 'description must not contain NUL characters' })
   @MaxLength(1000)
+  @IsString()
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'Repositories to clone: owner/repo or a git URL' })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MinLength(1, { each: true })
-  @MaxLength(1000, { each: true })
   @Matches(ONE_LINE, { each: true, message: 'each repo must be one line' })
+  @MaxLength(1000, { each: true })
+  @MinLength(1, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(50)
+  @IsArray()
   repos?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Shell commands run in order before the agent' })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MinLength(1, { each: true })
-  @MaxLength(10_000, { each: true })
   @Matches(ONE_LINE, { each: true, message: 'each setup command must be one line; split it into several commands' })
+  @MaxLength(10_000, { each: true })
+  @MinLength(1, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(100)
+  @IsArray()
   setup_commands?: string[];
 
   @ApiPropertyOptional({

@@ -13,6 +13,9 @@ import {
 import { AgentConfigDto } from '../../runs/dto/agent-config.dto';
 import { cronProblem } from '../cron';
 
+/** PostgreSQL text cannot hold NUL; refuse it here rather than fail the INSERT with a 500. */
+const NO_NUL = /^[^\0]*$/;
+
 function IsCron() {
   return (object: object, propertyName: string) =>
     registerDecorator({
@@ -27,12 +30,17 @@ function IsCron() {
     });
 }
 
+/**
+ * Decorators run bottom-up and the validation pipe stops at a property's first error, so the type
+ * check sits closest to each property: `name: 5` must say "must be a string", not "must not be blank".
+ */
 class ScheduleFieldsDto {
   @ApiProperty({ maxLength: 200 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @Matches(NO_NUL, { message: 'name must not contain NUL characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
+  @MaxLength(200)
+  @MinLength(1)
+  @IsString()
   name!: string;
 
   @ApiProperty({ example: '0 9 * * 1-5', description: '5-field cron, UTC' })
@@ -40,10 +48,11 @@ class ScheduleFieldsDto {
   cron_schedule!: string;
 
   @ApiProperty({ maxLength: 200_000 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200_000)
+  @Matches(NO_NUL, { message: 'prompt must not contain NUL characters' })
   @Matches(/\S/, { message: 'prompt must not be blank' })
+  @MaxLength(200_000)
+  @MinLength(1)
+  @IsString()
   prompt!: string;
 
   @ApiPropertyOptional({ type: AgentConfigDto })
