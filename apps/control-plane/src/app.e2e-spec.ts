@@ -148,10 +148,7 @@ describe('the control plane app', () => {
       }
     });
 
-    // Known bug: POST /agent/run and POST /agent/runs are one handler (@Post(['run', 'runs'])), so both
-    // carry operationId createRun, which OpenAPI requires to be unique and client generators reject.
-    // The fix belongs in runs.controller.ts (one alias handler with its own operationId); then drop `.failing`.
-    it.failing('gives every operation a unique operationId', () => {
+    it('gives every operation a unique operationId', () => {
       const byId = new Map<string, string[]>();
       for (const { method, path, operation } of operations()) {
         byId.set(operation.operationId ?? '', [...(byId.get(operation.operationId ?? '') ?? []), `${method} ${path}`]);

@@ -11,7 +11,7 @@ import type { ControlPlaneConfig } from './config/control-plane.config';
 import { runMigrations } from './database/migrate';
 import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from './common/errors/error-response.filter';
 import { requestIdFor } from './common/http/request-id';
-import { createValidationPipe, JsonObjectBodyPipe } from './common/http/validation';
+import { createValidationPipe, RequestShapePipe } from './common/http/validation';
 
 /** Headers the official SDK sends, which a browser client needs CORS to allow. */
 const SDK_HEADERS = [
@@ -75,7 +75,7 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
   // so a clean stop is told apart from a kill. Nest's default re-raises the signal instead (exit 143).
   app.enableShutdownHooks([], { useProcessExit: true });
   app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
-  app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
+  app.useGlobalPipes(new RequestShapePipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorResponseFilter());
 
   const fastify = app.getHttpAdapter().getInstance();

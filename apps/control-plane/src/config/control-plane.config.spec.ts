@@ -122,10 +122,7 @@ describe('loadControlPlaneConfig', () => {
     expect(config).toMatchObject({ corsOrigins: null, secretsKey: loadControlPlaneConfig(minimal).secretsKey });
   });
 
-  // Known bug: toInt/toBoolean map '' to undefined, but plainToInstance then assigns that undefined over
-  // the class default, so `PORT=` fails with "PORT must be an integer number" instead of meaning 8080.
-  // Fix in pickKnown (skip empty values); then drop `.failing`.
-  it.failing('treats an empty number or boolean variable as unset', () => {
+  it('treats an empty number or boolean variable as unset', () => {
     const config = loadControlPlaneConfig({ ...minimal, PORT: '', OZ_MIGRATE_ON_START: '' });
     expect(config).toMatchObject({ port: 8080, migrateOnStart: true });
   });

@@ -15,8 +15,13 @@ import { hkdfSync } from 'node:crypto';
 import 'reflect-metadata';
 import { describeVariable, variableDescriptions } from './variable-description';
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+/** Anything but a known word stays a string, so @IsBoolean refuses a typo like `ture` instead of reading false. */
+const toBoolean = ({ value }: { value: unknown }) => {
+  const word = String(value).toLowerCase();
+  return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
+};
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
@@ -28,8 +33,8 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 export class ControlPlaneEnv {
   @describeVariable('PostgreSQL connection URL. Required (`npm start` provides an embedded one).', { required: true, secret: true })
   @Transform(emptyToUndefined)
-  @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
   DATABASE_URL!: string;
 
   @describeVariable('Connections in the database pool of each replica.')
@@ -140,7 +145,7 @@ export class ConfigError extends Error {}
 /** Reads and checks the environment once; throws ConfigError naming every bad variable. */
 export function loadControlPlaneConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
   const parsed = plainToInstance(ControlPlaneEnv, pickKnown(env));
-  const problems = validateSync(parsed).flatMap((e) => Object.values(e.constraints ?? {}));
+  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((e) => Object.values(e.constraints ?? {}));
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_ALLOW_NO_ADMIN_KEY) {
     problems.push('OZ_ADMIN_API_KEY is required (or set OZ_ALLOW_NO_ADMIN_KEY=true)');
   }
@@ -172,12 +177,15 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
   };
 }
 
-/** Only declared variables reach the validator, so unrelated env vars can't trip it. */
+/**
+ * Only declared variables reach the validator, so unrelated env vars can't trip it; a variable set to
+ * an empty string counts as unset, so `PORT=` means the default rather than an error.
+ */
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
   const known: Record<string, string> = {};
   for (const name of variableDescriptions(ControlPlaneEnv).map((v) => v.name)) {
-    const value = env[name];
-    if (value !== undefined) known[name] = value.trim();
+    const value = env[name]?.trim();
+    if (value) known[name] = value;
   }
   return known;
 }

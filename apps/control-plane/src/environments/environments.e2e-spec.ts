@@ -308,7 +308,7 @@ describe('environments over HTTP', () => {
       ['a description that is not a string', { ...valid, description: 7 }, 'description', /description must be a string/],
       // PostgreSQL text cannot store NUL: these must be refused as 400, not fail the INSERT with a 500.
       ['a name with a NUL character', { ...valid, name: 'a\u0000b' }, 'name', /name must not contain NUL characters/],
-      ['an image with a NUL character', { ...valid, docker_image: 'node\u0000' }, 'docker_image', /without spaces/],
+      ['an image with a NUL character', { ...valid, docker_image: 'node\u0000' }, 'docker_image', /docker_image must not contain NUL characters/],
       ['a description with a NUL character', { ...valid, description: 'd\u0000' }, 'description', /description must not contain NUL/],
     ];
 

@@ -18,22 +18,31 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
-  @Post(['run', 'runs'])
+  @Post('run')
   @HttpCode(201)
   @ApiOperation({ operationId: 'createRun', summary: 'Create a run (QUEUED, or PENDING when config.environment_id is set)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' })
-  async create(
+  create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateRunDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentRunResponse> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw ApiException.badRequest('Idempotency-Key must be 1 to 255 printable ASCII characters');
-    }
-    const { run, replayed } = await this.runs.create(principal, body, { source: 'API', idempotencyKey });
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    return toRunResponse(run);
+    return this.createRun(principal, body, idempotencyKey, reply);
+  }
+
+  /** The newer SDKs' name for the same operation. */
+  @Post('runs')
+  @HttpCode(201)
+  @ApiOperation({ operationId: 'createRunAlias', summary: 'Same as POST /agent/run' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' })
+  createAlias(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateRunDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AgentRunResponse> {
+    return this.createRun(principal, body, idempotencyKey, reply);
   }
 
   @Get('runs')
@@ -46,6 +55,20 @@ export class RunsController {
   @ApiOperation({ operationId: 'getRun', summary: 'Get one run' })
   async get(@CurrentPrincipal() principal: Principal, @Param('runId') runId: string): Promise<RunItem> {
     return toRunItem(await this.runs.get(principal, runId));
+  }
+
+  private async createRun(
+    principal: Principal,
+    body: CreateRunDto,
+    idempotencyKey: string | undefined,
+    reply: FastifyReply,
+  ): Promise<AgentRunResponse> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw ApiException.badRequest('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    }
+    const { run, replayed } = await this.runs.create(principal, body, { source: 'API', idempotencyKey });
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    return toRunResponse(run);
   }
 
   /** Answers the bare run id as text/plain: both the TS and the Python SDK then read the plain id. */

@@ -229,6 +229,31 @@ describe('firing due schedules', () => {
     expect((await sdk.agent.schedules.retrieve(schedule.id)).last_spawn_error).toBeNull();
   });
 
+  it('keeps firing the rest of a batch when one schedule hits a database error creating its run', async () => {
+    const sdk = cp.sdk(tenantToken());
+    const broken = await sdk.agent.schedules.create({ name: 'broken', cron_schedule: '* * * * *', prompt: 'poison pill' });
+    const healthy = await sdk.agent.schedules.create({ name: 'healthy', cron_schedule: '* * * * *', prompt: 'fine' });
+    // A real database error on this one schedule's INSERT, raised by PostgreSQL itself.
+    await cp.dataSource.query(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.prompt = 'poison pill' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    try {
+      // The broken schedule is due first, so it is handled first within the batch.
+      await makeDue(cp.dataSource, [broken.id], '2 minutes');
+      await makeDue(cp.dataSource, [healthy.id]);
+      await schedules.fireDue();
+
+      expect(await runsOf(cp.dataSource, healthy.id)).toHaveLength(1);
+      expect(await runsOf(cp.dataSource, broken.id)).toEqual([]);
+      const after = await sdk.agent.schedules.retrieve(broken.id);
+      expect(after.last_spawn_error).toBe('The run could not be created');
+      expect(new Date(after.history.next_run as string).getTime()).toBeGreaterThan(Date.now());
+    } finally {
+      await cp.dataSource.query(`DROP TRIGGER refuse_poison ON runs; DROP FUNCTION refuse_poison();`);
+    }
+  });
+
   it('never fires a paused or disabled schedule, even one whose next_run_at is in the past', async () => {
     const sdk = cp.sdk(tenantToken());
     const paused = await sdk.agent.schedules.create({ name: 'paused', cron_schedule: '* * * * *', prompt: 'p' });

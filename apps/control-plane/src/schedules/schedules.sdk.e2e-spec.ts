@@ -149,7 +149,7 @@ describe('schedules through the official oz-agent-sdk', () => {
       ['a missing prompt', { prompt: undefined }, /prompt must be a string/],
       ['a prompt with a NUL character', { prompt: 'run\u0000this' }, /prompt must not contain NUL characters/],
       ['a name with a NUL character', { name: 'n\u0000' }, /name must not contain NUL characters/],
-      ['a cron with a NUL character', { cron_schedule: '0 9 * * *\u0000' }, /cron_schedule .* is invalid/],
+      ['a cron with a NUL character', { cron_schedule: '0 9 * * *\u0000' }, /cron_schedule must not contain NUL characters/],
       ['a cron that is not a string', { cron_schedule: 5 }, /cron_schedule must be a string/],
       ['enabled that is not a boolean', { enabled: 'yes' }, /enabled must be a boolean value/],
       ['an agent_config out of range', { agent_config: { idle_timeout_minutes: 0 } }, /agent_config\.idle_timeout_minutes must not be less than 1/],

@@ -102,14 +102,18 @@ export class SchedulesService {
       creatorUid: schedule.creatorUid,
     };
     try {
-      const { run } = await this.runs.create(
-        owner,
-        { prompt: schedule.prompt, config: schedule.agentConfig, team: schedule.team },
-        {
-          source: 'SCHEDULED_AGENT',
-          schedule: { id: schedule.id, name: schedule.name, cronSchedule: schedule.cronSchedule, slot },
-        },
-        manager,
+      // In a savepoint: a database error creating this run must not roll back the whole batch, or the
+      // same schedule would fail first in every poll and block the ones behind it.
+      const { run } = await manager.transaction((savepoint) =>
+        this.runs.create(
+          owner,
+          { prompt: schedule.prompt, config: schedule.agentConfig, team: schedule.team },
+          {
+            source: 'SCHEDULED_AGENT',
+            schedule: { id: schedule.id, name: schedule.name, cronSchedule: schedule.cronSchedule, slot },
+          },
+          savepoint,
+        ),
       );
       schedule.lastSpawnError = null;
       this.logger.log({ scheduleId: schedule.id, runId: run.id, slot }, 'schedule.fired');

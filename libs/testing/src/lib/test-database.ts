@@ -31,7 +31,7 @@ export async function createTestDatabase(prefix = 'oz_test'): Promise<TestDataba
   return {
     url: url.toString(),
     name,
-    drop: () => (dropping ??= onServer(serverUrl, `drop database if exists "${name}" with (force)`)),
+    drop: () => (dropping ??= dropWithRetry(serverUrl, name)),
   };
 }
 
@@ -42,5 +42,20 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
     await client.query(sql);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * DROP … WITH (FORCE) run by a non-superuser cannot end an autovacuum worker that happens to be in the
+ * database (42501, insufficient_privilege); such a worker finishes within moments, so try again.
+ */
+async function dropWithRetry(serverUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await onServer(serverUrl, `drop database if exists "${name}" with (force)`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }

@@ -197,6 +197,30 @@ const putScheduleWithoutEnabled: BadInput = {
   fields: ['enabled'],
 };
 
+/** PostgreSQL text and jsonb cannot hold NUL: any string with one, anywhere, is a 400 naming where. */
+const nulCases: BadInput[] = (
+  [
+    ['a run prompt', 'POST /api/v1/agent/run', { prompt: 'a\u0000b' }, 'prompt'],
+    ['a nested run config field', 'POST /api/v1/agent/runs', { prompt: 'p', config: { model_id: 'm\u0000' } }, 'config.model_id'],
+    ['an MCP env key', 'POST /api/v1/agent/run', { prompt: 'p', config: { mcp_servers: { s: { command: 'c', env: { 'K\u0000': 'v' } } } } }, 'config.mcp_servers.s.env.K\u0000'],
+    ['an environment secret', 'POST /api/v1/environments', { ...validEnvironment, env_vars: { TOKEN: 'x\u0000' } }, 'env_vars.TOKEN'],
+    ['a schedule agent_config', 'POST /api/v1/agent/schedules', { ...validSchedule, agent_config: { name: 'n\u0000' } }, 'agent_config.name'],
+  ] as const
+).map(([what, route, body, field]): BadInput => {
+  const [method, path] = route.split(' ') as [Method, string];
+  return { name: `NUL in ${what}`, method, path, body: JSON.stringify(body), status: 400, code: 'invalid_request', fields: [field], message: /NUL/ };
+});
+
+const nulQueryCase: BadInput = {
+  name: 'NUL in the q filter',
+  method: 'GET',
+  path: '/api/v1/agent/runs?q=a%00b',
+  status: 400,
+  code: 'invalid_request',
+  fields: ['q'],
+  message: /NUL/,
+};
+
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** `GET /agent/runs` query parameters: each bad one is a 400 that names the parameter. */
@@ -337,6 +361,7 @@ describe('bad input', () => {
     ['names the offending field of a schedule body', [...scheduleFieldCases, putScheduleWithoutEnabled]],
     ['names the offending run-list query parameter', listQueryCases],
     ['answers 404 for a path id that names nothing', pathIdCases],
+    ['refuses NUL characters anywhere in a body or query', [...nulCases, nulQueryCase]],
     ['answers 404 JSON for a route that does not exist', unknownRouteCases],
   ])('%s', (_, cases) => {
     it.each(cases.map((c) => [c.name, c]))('%s', async (_name, input) => {

@@ -22,19 +22,43 @@ export function validationException(errors: ValidationError[]): ApiException {
 }
 
 /**
- * Bodies must be JSON objects: an array, a string or `null` would otherwise slip past the DTO checks.
- * A missing body on a route that takes one is treated as `{}` so the field rules explain what is missing.
+ * Checks every request body and query before the DTO rules: bodies must be JSON objects (an array, a
+ * string or `null` would otherwise slip past them; a missing body is treated as `{}` so the field rules
+ * explain what is missing), and no string anywhere may hold a NUL character, which PostgreSQL cannot
+ * store in text or jsonb. One check here covers every route and every field.
  */
 @Injectable()
-export class JsonObjectBodyPipe implements PipeTransform {
+export class RequestShapePipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type !== 'body') return value;
-    if (value === undefined) return {};
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw ApiException.badRequest('Request body must be a JSON object');
+    if (metadata.type !== 'body' && metadata.type !== 'query') return value;
+    if (metadata.type === 'body') {
+      if (value === undefined) return {};
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw ApiException.badRequest('Request body must be a JSON object');
+      }
+    }
+    const field = fieldWithNul(value, '');
+    if (field !== null) {
+      const where = field || 'the request';
+      throw ApiException.badRequest(`Invalid request: ${where} must not contain NUL characters (\\u0000)`, [
+        { field: where, message: `${where} must not contain NUL characters` },
+      ]);
     }
     return value;
   }
+}
+
+/** Dotted path of the first string (key or value) holding a NUL, or null when there is none. */
+function fieldWithNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key.includes('\0')) return childPath;
+    const found = fieldWithNul(child, childPath);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 export function createValidationPipe(): ValidationPipe {

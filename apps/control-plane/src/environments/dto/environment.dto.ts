@@ -4,8 +4,6 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLen
 import { IsStringMap } from '../../common/http/validators';
 
 const ONE_LINE = /^[^\r\n\0]*$/;
-/** PostgreSQL text cannot hold NUL; refuse it here rather than fail the INSERT with a 500. */
-const NO_NUL = /^[^\0]*$/;
 
 /**
  * Body of `POST /environments` and `PUT /environments/:id` (PUT replaces every field it is given).
@@ -15,7 +13,6 @@ const NO_NUL = /^[^\0]*$/;
  */
 export class EnvironmentDto {
   @ApiProperty({ maxLength: 100 })
-  @Matches(NO_NUL, { message: 'name must not contain NUL characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
   @MaxLength(100)
   @MinLength(1)
@@ -23,7 +20,7 @@ export class EnvironmentDto {
   name!: string;
 
   @ApiProperty({ example: 'ubuntu:22.04' })
-  @Matches(/^[^\s\0]+$/, { message: 'docker_image must be an image reference without spaces' })
+  @Matches(/^[^\s]+$/, { message: 'docker_image must be an image reference without spaces' })
   @MaxLength(500)
   @MinLength(1)
   @IsString()
@@ -32,7 +29,6 @@ export class EnvironmentDto {
   @ApiPropertyOptional({ maxLength: 1000, nullable: true })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
-  @Matches(NO_NUL, { message: 'description must not contain NUL characters' })
   @MaxLength(1000)
   @IsString()
   description?: string | null;

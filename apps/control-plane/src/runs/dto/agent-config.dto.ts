@@ -23,17 +23,19 @@ export class HarnessDto {
 
 /** `config` of a run or `agent_config` of a schedule: the SDK's AmbientAgentConfig. */
 export class AgentConfigDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100_000) base_prompt?: string;
+  // The type check sits closest to each property: decorators run bottom-up and the pipe stops at a
+  // property's first error, so `model_id: 7` says "must be a string", not "must be shorter than …".
+  @ApiPropertyOptional() @IsOptional() @MaxLength(100_000) @IsString() base_prompt?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() computer_use_enabled?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) environment_id?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @MinLength(1) @IsString() environment_id?: string;
   @ApiPropertyOptional({ description: 'Map of name → {warp_id} | {command, args, env} | {url, headers}' })
   @IsOptional()
   @IsMcpServers()
   mcp_servers?: Record<string, McpServerConfig>;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) model_id?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) skill_spec?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) worker_host?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @MinLength(1) @IsString() model_id?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() name?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(500) @IsString() skill_spec?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() worker_host?: string;
   @ApiPropertyOptional({ type: HarnessDto })
   @IsOptional()
   @ValidateNested()
@@ -41,9 +43,9 @@ export class AgentConfigDto {
   harness?: HarnessDto;
   @ApiPropertyOptional({ minimum: 1, maximum: 60 })
   @IsOptional()
-  @IsInt()
-  @Min(1)
   @Max(60)
+  @Min(1)
+  @IsInt()
   idle_timeout_minutes?: number;
 }
 

@@ -16,8 +16,8 @@ import { AgentConfigDto } from './agent-config.dto';
 
 export class RunImageDto {
   @ApiProperty({ description: 'Base64 image bytes' })
-  @IsString()
   @IsBase64(undefined, { message: 'data must be base64' })
+  @IsString()
   data!: string;
 
   @ApiProperty({ enum: IMAGE_MIME_TYPES })
@@ -29,8 +29,8 @@ export class RunImageDto {
 export class CreateRunDto {
   @ApiPropertyOptional({ maxLength: 200_000 })
   @IsOptional()
-  @IsString()
   @MaxLength(200_000)
+  @IsString()
   prompt?: string;
 
   @ApiPropertyOptional({ type: AgentConfigDto })
@@ -39,23 +39,23 @@ export class CreateRunDto {
   @Type(() => AgentConfigDto)
   config?: AgentConfigDto;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) conversation_id?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() conversation_id?: string;
 
   @ApiPropertyOptional({ type: [RunImageDto], maxItems: MAX_RUN_IMAGES })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_RUN_IMAGES, { message: `images may hold at most ${MAX_RUN_IMAGES} images` })
   @ValidateNested({ each: true })
+  @ArrayMaxSize(MAX_RUN_IMAGES, { message: `images may hold at most ${MAX_RUN_IMAGES} images` })
+  @IsArray()
   @Type(() => RunImageDto)
   images?: RunImageDto[];
 
   @ApiPropertyOptional({ description: 'Skill spec such as owner/repo:skill-name; wins over config.skill_spec' })
   @IsOptional()
-  @IsString()
   @MaxLength(500)
+  @IsString()
   skill?: string;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() team?: boolean;
 
-  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) title?: string;
+  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @MaxLength(500) @IsString() title?: string;
 }

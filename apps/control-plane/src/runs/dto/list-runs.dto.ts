@@ -12,15 +12,15 @@ export class ListRunsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1)
   @Max(MAX_PAGE_SIZE)
+  @Min(1)
+  @IsInt({ message: 'limit must be an integer' })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'page_info.next_cursor of the previous page' })
   @IsOptional()
-  @IsString()
   @MaxLength(500)
+  @IsString()
   cursor?: string;
 
   @ApiPropertyOptional({ enum: RUN_STATES, isArray: true })
@@ -39,18 +39,18 @@ export class ListRunsQueryDto {
   @IsIn(ARTIFACT_TYPES, { message: `artifact_type must be one of ${ARTIFACT_TYPES.join(', ')}` })
   artifact_type?: ArtifactType;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) environment_id?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) model_id?: string;
-  @ApiPropertyOptional({ description: 'config.name of the run' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() environment_id?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() model_id?: string;
+  @ApiPropertyOptional({ description: 'config.name of the run' }) @IsOptional() @MaxLength(200) @IsString() name?: string;
   @ApiPropertyOptional({ description: 'Substring of title, prompt or skill spec' })
   @IsOptional()
-  @IsString()
   @MaxLength(200)
+  @IsString()
   q?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID(undefined, { message: 'schedule_id must be a UUID' }) schedule_id?: string;
-  @ApiPropertyOptional({ description: 'Alias of skill_spec' }) @IsOptional() @IsString() @MaxLength(500) skill?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) skill_spec?: string;
-  @ApiPropertyOptional({ description: 'creator.uid' }) @IsOptional() @IsString() @MaxLength(200) creator?: string;
+  @ApiPropertyOptional({ description: 'Alias of skill_spec' }) @IsOptional() @MaxLength(500) @IsString() skill?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(500) @IsString() skill_spec?: string;
+  @ApiPropertyOptional({ description: 'creator.uid' }) @IsOptional() @MaxLength(200) @IsString() creator?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()

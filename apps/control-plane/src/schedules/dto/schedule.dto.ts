@@ -13,8 +13,6 @@ import {
 import { AgentConfigDto } from '../../runs/dto/agent-config.dto';
 import { cronProblem } from '../cron';
 
-/** PostgreSQL text cannot hold NUL; refuse it here rather than fail the INSERT with a 500. */
-const NO_NUL = /^[^\0]*$/;
 
 function IsCron() {
   return (object: object, propertyName: string) =>
@@ -36,7 +34,6 @@ function IsCron() {
  */
 class ScheduleFieldsDto {
   @ApiProperty({ maxLength: 200 })
-  @Matches(NO_NUL, { message: 'name must not contain NUL characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
   @MaxLength(200)
   @MinLength(1)
@@ -48,7 +45,6 @@ class ScheduleFieldsDto {
   cron_schedule!: string;
 
   @ApiProperty({ maxLength: 200_000 })
-  @Matches(NO_NUL, { message: 'prompt must not contain NUL characters' })
   @Matches(/\S/, { message: 'prompt must not be blank' })
   @MaxLength(200_000)
   @MinLength(1)
