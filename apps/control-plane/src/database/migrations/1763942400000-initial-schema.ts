@@ -47,22 +47,31 @@ export class InitialSchema1763942400000 implements MigrationInterface {
     await db.query(`CREATE INDEX runs_tenant_state_idx ON runs (tenant_key, state, created_at DESC, id DESC)`);
     await db.query(`CREATE INDEX runs_state_idx ON runs (state, created_at DESC, id DESC)`);
     await db.query(`CREATE INDEX runs_tenant_source_idx ON runs (tenant_key, source, created_at DESC, id DESC)`);
-    await db.query(
-      `CREATE INDEX runs_environment_idx ON runs (environment_id, created_at DESC, id DESC) WHERE environment_id IS NOT NULL`,
-    );
-    await db.query(`CREATE INDEX runs_model_idx ON runs (model_id, created_at DESC, id DESC) WHERE model_id IS NOT NULL`);
-    await db.query(
-      `CREATE INDEX runs_config_name_idx ON runs (config_name, created_at DESC, id DESC) WHERE config_name IS NOT NULL`,
-    );
-    await db.query(
-      `CREATE INDEX runs_skill_spec_idx ON runs (skill_spec, created_at DESC, id DESC) WHERE skill_spec IS NOT NULL`,
-    );
+    // Tenant first: a tenant's filtered page is then one index range in cursor order, whatever other
+    // tenants hold. (The admin's cross-tenant filtered lists fall back to runs_created_idx.)
+    for (const [name, column] of [
+      ['runs_tenant_environment_idx', 'environment_id'],
+      ['runs_tenant_model_idx', 'model_id'],
+      ['runs_tenant_config_name_idx', 'config_name'],
+      ['runs_tenant_skill_spec_idx', 'skill_spec'],
+    ]) {
+      await db.query(
+        `CREATE INDEX ${name} ON runs (tenant_key, ${column}, created_at DESC, id DESC) WHERE ${column} IS NOT NULL`,
+      );
+    }
     await db.query(
       `CREATE INDEX runs_schedule_idx ON runs (schedule_id, created_at DESC, id DESC) WHERE schedule_id IS NOT NULL`,
     );
     await db.query(`CREATE INDEX runs_creator_idx ON runs (creator_uid, created_at DESC, id DESC)`);
     await db.query(`CREATE INDEX runs_tenant_updated_idx ON runs (tenant_key, updated_at)`);
     await db.query(`CREATE INDEX runs_artifacts_idx ON runs USING gin (artifacts jsonb_path_ops)`);
+    // Few runs have artifacts; these small partial indexes give a tenant's artifact filter cursor order.
+    for (const type of ['PULL_REQUEST', 'PLAN']) {
+      await db.query(
+        `CREATE INDEX runs_tenant_${type.toLowerCase()}_idx ON runs (tenant_key, created_at DESC, id DESC)
+          WHERE artifacts @> '[{"artifact_type":"${type}"}]'::jsonb`,
+      );
+    }
     await db.query(
       `CREATE INDEX runs_search_idx ON runs USING gin ((title || ' ' || prompt || ' ' || coalesce(skill_spec, '')) gin_trgm_ops)`,
     );
