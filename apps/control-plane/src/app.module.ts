@@ -30,6 +30,8 @@ class ConfigHolderModule {
 function httpLoggerParams(config: ControlPlaneConfig): Params {
   return {
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    // Probes poll /health every few seconds; a line each would drown the log.
+    exclude: [{ path: 'health', method: RequestMethod.GET }],
     pinoHttp: [
       {
         level: config.logLevel,
@@ -41,7 +43,6 @@ function httpLoggerParams(config: ControlPlaneConfig): Params {
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-        autoLogging: { ignore: (request) => request.url === '/health' },
       },
       // Buffered, asynchronous writes: synchronous stdout writes were the largest single cost of a
       // request in profiles. pino flushes the buffer on exit.
