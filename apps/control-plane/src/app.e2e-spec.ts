@@ -290,10 +290,10 @@ describe('start-up migrations', () => {
     await Promise.all(databases.map((database) => database.drop()));
   });
 
-  it('starts with a database pool of one connection', async () => {
-    const database = await createTestDatabase('oz_cp_pool1');
+  it('starts with the smallest database pool allowed (migrations run on the connection holding the lock)', async () => {
+    const database = await createTestDatabase('oz_cp_pool2');
     databases.push(database);
-    apps.push(await startControlPlane({ OZ_DB_POOL_SIZE: '1' }, database));
+    apps.push(await startControlPlane({ OZ_DB_POOL_SIZE: '2' }, database));
     expect((await apps[0].request('/health')).status).toBe(200);
   });
 

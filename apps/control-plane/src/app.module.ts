@@ -26,6 +26,18 @@ class ConfigHolderModule {
   }
 }
 
+/**
+ * Errors as pino shows them, minus what a database error carries about the statement: its parameters
+ * can hold request data such as MCP server headers, which must not reach the logs.
+ */
+function loggableError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  delete serialized['parameters'];
+  delete serialized['query'];
+  delete serialized['driverError'];
+  return serialized;
+}
+
 /** JSON logs: one short line per request plus the events services log. */
 function httpLoggerParams(config: ControlPlaneConfig): Params {
   return {
@@ -41,6 +53,7 @@ function httpLoggerParams(config: ControlPlaneConfig): Params {
         serializers: {
           req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          err: loggableError,
         },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       },

@@ -132,7 +132,7 @@ describe('loadControlPlaneConfig', () => {
     ['PORT', '80.5'],
     ['PORT', '70000'],
     ['PORT', '-1'],
-    ['OZ_DB_POOL_SIZE', '0'],
+    ['OZ_DB_POOL_SIZE', '1'],
     ['OZ_DB_POOL_SIZE', '201'],
     ['OZ_MAX_BODY_BYTES', '100'],
     ['OZ_MAX_BODY_BYTES', '1e'],

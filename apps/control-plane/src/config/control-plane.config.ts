@@ -37,11 +37,11 @@ export class ControlPlaneEnv {
   @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
   DATABASE_URL!: string;
 
-  @describeVariable('Connections in the database pool of each replica.')
+  @describeVariable('Connections in the database pool of each replica (at least 2: a schedule firing holds one).')
   @Transform(toInt)
-  @IsInt()
-  @Min(1)
   @Max(200)
+  @Min(2)
+  @IsInt()
   OZ_DB_POOL_SIZE = 10;
 
   @describeVariable('Apply pending database migrations at start-up (under a lock, so replicas may start together).')

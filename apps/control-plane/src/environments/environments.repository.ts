@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { isUniqueViolation } from '../database/postgres-errors';
 import { RunEntity } from '../runs/run.entity';
+import { UNFINISHED_RUN_STATES } from '../runs/run-state';
 import { EnvironmentEntity } from './environment.entity';
+import { isUuid } from '../common/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** All SQL about environments. `tenantKey` undefined means every tenant (the admin's view). */
 @Injectable()
@@ -17,17 +18,17 @@ export class EnvironmentsRepository {
   }
 
   findById(id: string, tenantKey: string | undefined): Promise<EnvironmentEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.table.findOneBy(tenantKey ? { id, tenantKey } : { id });
   }
 
   async exists(id: string, tenantKey: string | undefined): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     return this.table.existsBy(tenantKey ? { id, tenantKey } : { id });
   }
 
   findByIds(ids: string[], tenantKey: string | undefined): Promise<EnvironmentEntity[]> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     if (valid.length === 0) return Promise.resolve([]);
     return this.table.findBy(tenantKey ? { id: In(valid), tenantKey } : { id: In(valid) });
   }
@@ -47,14 +48,32 @@ export class EnvironmentsRepository {
     }
   }
 
-  async delete(id: string): Promise<void> {
-    await this.table.delete({ id });
+  /**
+   * Deletes the environment unless an unfinished run still uses it, in one statement, so a check and
+   * the delete cannot be split by a concurrent change. True if it was deleted.
+   */
+  async deleteUnlessInUse(id: string, tenantKey: string | undefined): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM environments e
+          WHERE e.id = $1 AND ($2::text IS NULL OR e.tenant_key = $2)
+            AND NOT EXISTS (
+              -- Spelled as runs_unfinished_environment_idx's predicate, so that index answers it.
+              SELECT 1 FROM runs r
+               WHERE r.environment_id = e.id AND r.environment_id IS NOT NULL
+                 AND r.state IN ('QUEUED','PENDING','CLAIMED','INPROGRESS'))
+         RETURNING e.id)
+       SELECT id FROM gone`,
+      [id, tenantKey ?? null],
+    );
+    return rows.length === 1;
   }
 
   /** Runs that still need the environment: deleting it would strand them. */
   countUnfinishedRuns(id: string): Promise<number> {
     return this.dataSource
       .getRepository(RunEntity)
-      .countBy({ environmentId: id, state: In(['QUEUED', 'PENDING', 'CLAIMED', 'INPROGRESS']) });
+      .countBy({ environmentId: id, state: In([...UNFINISHED_RUN_STATES]) });
   }
 }

@@ -65,12 +65,11 @@ export class EnvironmentsService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.get(principal, id);
-    const unfinished = await this.environments.countUnfinishedRuns(id);
-    if (unfinished > 0) {
+    if (!(await this.environments.deleteUnlessInUse(id, ownerScope(principal)))) {
+      await this.get(principal, id); // 404 when it is not the caller's (or does not exist)
+      const unfinished = await this.environments.countUnfinishedRuns(id);
       throw ApiException.conflict(`Environment ${id} is used by ${unfinished} unfinished run(s); cancel them or wait`);
     }
-    await this.environments.delete(id);
     this.logger.log({ environmentId: id }, 'environment.deleted');
   }
 

@@ -1,4 +1,4 @@
-import type { RunState } from '@oz/contract';
+import { RUN_STATES, isTerminalRunState, type RunState } from '@oz/contract';
 
 /**
  * The run state machine, the single source of truth for every state change. Provider runs go
@@ -23,3 +23,6 @@ export function canTransition(from: RunState, to: RunState): boolean {
 export function statesThatCanMoveTo(to: RunState): RunState[] {
   return (Object.keys(RUN_TRANSITIONS) as RunState[]).filter((from) => canTransition(from, to));
 }
+
+/** Runs that still need their environment and may still change. */
+export const UNFINISHED_RUN_STATES: readonly RunState[] = RUN_STATES.filter((state) => !isTerminalRunState(state));

@@ -26,9 +26,10 @@ export class RunsController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateRunDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('x-stainless-retry-count') retryCount: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentRunResponse> {
-    return this.createRun(principal, body, idempotencyKey, reply);
+    return this.createRun(principal, body, { idempotencyKey, retryCount }, reply);
   }
 
   /** The newer SDKs' name for the same operation. */
@@ -40,9 +41,10 @@ export class RunsController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateRunDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('x-stainless-retry-count') retryCount: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentRunResponse> {
-    return this.createRun(principal, body, idempotencyKey, reply);
+    return this.createRun(principal, body, { idempotencyKey, retryCount }, reply);
   }
 
   @Get('runs')
@@ -60,13 +62,18 @@ export class RunsController {
   private async createRun(
     principal: Principal,
     body: CreateRunDto,
-    idempotencyKey: string | undefined,
+    headers: { idempotencyKey?: string; retryCount?: string },
     reply: FastifyReply,
   ): Promise<AgentRunResponse> {
+    const { idempotencyKey, retryCount } = headers;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw ApiException.badRequest('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
-    const { run, replayed } = await this.runs.create(principal, body, { source: 'API', idempotencyKey });
+    const { run, replayed } = await this.runs.create(principal, body, {
+      source: 'API',
+      idempotencyKey,
+      isClientRetry: Number(retryCount) >= 1,
+    });
     if (replayed) void reply.header('Idempotent-Replayed', 'true');
     return toRunResponse(run);
   }

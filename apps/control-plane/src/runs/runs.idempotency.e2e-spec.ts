@@ -1,5 +1,5 @@
 import type { AgentRunParams } from '@oz/contract';
-import { BadRequestError, UnprocessableEntityError } from 'oz-agent-sdk';
+import OzAPI, { BadRequestError, UnprocessableEntityError } from 'oz-agent-sdk';
 import { randomUUID } from 'node:crypto';
 import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
 import { ownerOf, sdkError } from '../testing/run-fixtures';
@@ -168,5 +168,69 @@ describe('Idempotency-Key on run creation', () => {
     const a = await sdk.agent.run({ prompt: 'twice' });
     const b = await sdk.agent.run({ prompt: 'twice' });
     expect(a.run_id).not.toBe(b.run_id);
+  });
+});
+
+/**
+ * Without any key, the SDK still retries a create whose answer it lost (X-Stainless-Retry-Count ≥ 1).
+ * The network loss is real from the client's side: the request reaches the server and is processed,
+ * then the client is told the connection failed, exactly as when a response is dropped on the way.
+ */
+describe('SDK retries of a create without a key', () => {
+  let cp: ControlPlaneHarness;
+  beforeAll(async () => {
+    cp = await startControlPlane();
+  });
+  afterAll(() => cp.close());
+
+  /** A fetch that delivers the first request, then loses its response. */
+  function fetchLosingFirstResponse(): typeof fetch {
+    let calls = 0;
+    return async (input, init) => {
+      const response = await fetch(input, init);
+      if (++calls > 1) return response;
+      await response.arrayBuffer();
+      throw new TypeError('fetch failed: connection reset after the request was sent');
+    };
+  }
+
+  async function runCount(token: string): Promise<number> {
+    const [{ count }] = await cp.dataSource.query(`SELECT count(*)::int AS count FROM runs WHERE tenant_key = $1`, [
+      ownerOf(token).tenantKey,
+    ]);
+    return count;
+  }
+
+  it('hands back the run the lost attempt created instead of creating a second one', async () => {
+    const token = tenantToken();
+    const sdk = new OzAPI({ apiKey: token, baseURL: cp.apiBaseUrl, maxRetries: 2, fetch: fetchLosingFirstResponse() });
+
+    const { data, response } = await sdk.agent.run({ prompt: 'Exactly once, please' }).withResponse();
+
+    expect(response.headers.get('idempotent-replayed')).toBe('true');
+    expect(await runCount(token)).toBe(1);
+    expect((await cp.sdk(token).agent.runs.retrieve(data.run_id)).prompt).toBe('Exactly once, please');
+  });
+
+  it('still creates identical runs that the caller asked for twice on purpose', async () => {
+    const token = tenantToken();
+    const first = await cp.sdk(token).agent.run({ prompt: 'Twice on purpose' });
+    const second = await cp.sdk(token).agent.run({ prompt: 'Twice on purpose' });
+    expect(second.run_id).not.toBe(first.run_id);
+    expect(await runCount(token)).toBe(2);
+  });
+
+  it('creates a new run when a retried request differs from every recent one', async () => {
+    const token = tenantToken();
+    await cp.sdk(token).agent.run({ prompt: 'First body' });
+    const retried = await cp.request('/api/v1/agent/run', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json', 'x-stainless-retry-count': '1' },
+      body: JSON.stringify({ prompt: 'Another body' }),
+    });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(await runCount(token)).toBe(2);
   });
 });

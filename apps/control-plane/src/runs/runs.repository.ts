@@ -7,6 +7,7 @@ import type { CursorPosition } from '../common/http/cursor';
 import { pgPool } from '../database/pg-pool';
 import { RunEntity } from './run.entity';
 import { statesThatCanMoveTo } from './run-state';
+import { isUuid } from '../common/ids';
 
 export interface RunFilters {
   states?: RunState[];
@@ -30,7 +31,6 @@ const ARTIFACT_FILTERS: Record<ArtifactType, string> = {
   PLAN: '[{"artifact_type":"PLAN"}]',
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Must match the expression of runs_search_idx exactly, or the trigram index is not used. */
 const SEARCH_TEXT = `(run.title || ' ' || run.prompt || ' ' || coalesce(run.skill_spec, ''))`;
 
@@ -74,12 +74,27 @@ export class RunsRepository {
   }
 
   findById(id: string, tenantKey: string | undefined): Promise<RunEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.getRepository(RunEntity).findOneBy(tenantKey ? { id, tenantKey } : { id });
   }
 
   findByScheduleSlot(scheduleId: string, slot: Date): Promise<RunEntity | null> {
     return this.dataSource.getRepository(RunEntity).findOneBy({ scheduleId, scheduledFor: slot });
+  }
+
+  /** The tenant's newest run created from an identical request since `since`. */
+  findRecentByFingerprint(tenantKey: string, fingerprint: string, since: Date): Promise<RunEntity | null> {
+    return this.dataSource
+      .getRepository(RunEntity)
+      .createQueryBuilder('run')
+      .where('run.tenant_key = :tenantKey AND run.request_fingerprint = :fingerprint AND run.created_at > :since', {
+        tenantKey,
+        fingerprint,
+        since,
+      })
+      .orderBy('run.created_at', 'DESC')
+      .limit(1)
+      .getOne();
   }
 
   findByIdempotencyKey(tenantKey: string, idempotencyKey: string): Promise<RunEntity | null> {
@@ -116,7 +131,7 @@ export class RunsRepository {
     changes: Partial<Pick<RunEntity, 'statusMessage' | 'startedAt' | 'completedAt'>> = {},
   ): Promise<boolean> {
     // A malformed id names no run; sent to PostgreSQL it would fail the uuid cast with a 500.
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const query = this.dataSource
       .createQueryBuilder()
       .update(RunEntity)
@@ -134,7 +149,7 @@ function applyFilters(query: SelectQueryBuilder<RunEntity>, f: RunFilters): bool
   if (f.states?.length) query.andWhere('run.state IN (:...states)', { states: f.states });
   if (f.source) query.andWhere('run.source = :source', { source: f.source });
   if (f.environmentId !== undefined) {
-    if (!UUID.test(f.environmentId)) return false;
+    if (!isUuid(f.environmentId)) return false;
     query.andWhere('run.environment_id = :environmentId', { environmentId: f.environmentId });
   }
   if (f.scheduleId) query.andWhere('run.schedule_id = :scheduleId', { scheduleId: f.scheduleId });

@@ -16,8 +16,13 @@ import { RunsRepository } from './runs.repository';
 export interface RunOrigin {
   source: RunSource;
   idempotencyKey?: string;
+  /** The official SDK says so (X-Stainless-Retry-Count ≥ 1): an earlier attempt of this request may have landed. */
+  isClientRetry?: boolean;
   schedule?: { id: string; name: string; cronSchedule: string; slot: Date };
 }
+
+/** How far back a retried create looks for its first attempt; the SDK gives up well within this. */
+const RETRY_WINDOW_MS = 10 * 60_000;
 
 @Injectable()
 export class RunsService {
@@ -50,7 +55,17 @@ export class RunsService {
       throw ApiException.notFound('Environment', config.environment_id);
     }
 
-    const fingerprint = origin.idempotencyKey ? fingerprintOf(request) : null;
+    const fingerprint = fingerprintOf(request);
+    if (origin.isClientRetry && !origin.idempotencyKey) {
+      // The SDK retries a create whose answer it did not get, without any key; if the first attempt
+      // did create the run, hand that one back instead of starting the same work twice.
+      const earlier = await this.runs.findRecentByFingerprint(
+        principal.tenantKey,
+        fingerprint,
+        new Date(Date.now() - RETRY_WINDOW_MS),
+      );
+      if (earlier) return { run: earlier, replayed: true };
+    }
     const now = new Date();
     const run = Object.assign(new RunEntity(), {
       id: randomUUID(),
@@ -144,7 +159,7 @@ export class RunsService {
     return run;
   }
 
-  private async replay(principal: Principal, origin: RunOrigin, fingerprint: string | null): Promise<RunEntity> {
+  private async replay(principal: Principal, origin: RunOrigin, fingerprint: string): Promise<RunEntity> {
     if (origin.schedule) {
       // This slot of the schedule already has its run: the firing happened once, which is the point.
       const existing = await this.runs.findByScheduleSlot(origin.schedule.id, origin.schedule.slot);

@@ -229,7 +229,7 @@ describe('firing due schedules', () => {
     expect((await sdk.agent.schedules.retrieve(schedule.id)).last_spawn_error).toBeNull();
   });
 
-  it('keeps firing the rest of a batch when one schedule hits a database error creating its run', async () => {
+  it('keeps the batch going past a database error, keeps that slot due, and fires it once the error is gone', async () => {
     const sdk = cp.sdk(tenantToken());
     const broken = await sdk.agent.schedules.create({ name: 'broken', cron_schedule: '* * * * *', prompt: 'poison pill' });
     const healthy = await sdk.agent.schedules.create({ name: 'healthy', cron_schedule: '* * * * *', prompt: 'fine' });
@@ -238,20 +238,27 @@ describe('firing due schedules', () => {
       CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.prompt = 'poison pill' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER refuse_poison BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    let slot: Date | undefined;
     try {
       // The broken schedule is due first, so it is handled first within the batch.
-      await makeDue(cp.dataSource, [broken.id], '2 minutes');
+      slot = (await makeDue(cp.dataSource, [broken.id], '2 minutes')).get(broken.id);
       await makeDue(cp.dataSource, [healthy.id]);
       await schedules.fireDue();
 
       expect(await runsOf(cp.dataSource, healthy.id)).toHaveLength(1);
       expect(await runsOf(cp.dataSource, broken.id)).toEqual([]);
       const after = await sdk.agent.schedules.retrieve(broken.id);
-      expect(after.last_spawn_error).toBe('The run could not be created');
-      expect(new Date(after.history.next_run as string).getTime()).toBeGreaterThan(Date.now());
+      expect(after.last_spawn_error).toMatch(/could not be created yet; retrying/);
+      expect(after.history).toMatchObject({ last_ran: null, next_run: slot?.toISOString() });
     } finally {
       await cp.dataSource.query(`DROP TRIGGER refuse_poison ON runs; DROP FUNCTION refuse_poison();`);
     }
+
+    await schedules.fireDue();
+    const runs = await runsOf(cp.dataSource, broken.id);
+    expect(runs).toHaveLength(1);
+    expect(new Date(runs[0].scheduled_for).toISOString()).toBe(slot?.toISOString());
+    expect((await sdk.agent.schedules.retrieve(broken.id)).last_spawn_error).toBeNull();
   });
 
   it('never fires a paused or disabled schedule, even one whose next_run_at is in the past', async () => {

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ScheduleEntity } from './schedule.entity';
+import { isUuid } from '../common/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** All SQL about schedules. `tenantKey` undefined means every tenant (the admin's view). */
 @Injectable()
@@ -15,12 +15,34 @@ export class SchedulesRepository {
   }
 
   findById(id: string, tenantKey: string | undefined): Promise<ScheduleEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.table.findOneBy(tenantKey ? { id, tenantKey } : { id });
   }
 
   list(tenantKey: string | undefined): Promise<ScheduleEntity[]> {
     return this.table.find({ where: tenantKey ? { tenantKey } : {}, order: { name: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * Loads the schedule with its row locked, lets `change` edit it and saves it, all in one transaction:
+   * an edit cannot then write back a next_run_at that a concurrent firing already moved on.
+   */
+  async updateLocked(
+    id: string,
+    tenantKey: string | undefined,
+    change: (schedule: ScheduleEntity) => void,
+  ): Promise<ScheduleEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource.transaction(async (manager) => {
+      const schedule = await manager.getRepository(ScheduleEntity).findOne({
+        where: tenantKey ? { id, tenantKey } : { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!schedule) return null;
+      change(schedule);
+      await this.save(schedule, manager);
+      return schedule;
+    });
   }
 
   async save(schedule: ScheduleEntity, manager: EntityManager = this.dataSource.manager): Promise<void> {

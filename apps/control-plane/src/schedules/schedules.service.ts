@@ -56,24 +56,27 @@ export class SchedulesService {
 
   /** Full replacement; changes apply to future firings only. */
   async update(principal: Principal, id: string, request: UpdateScheduleDto): Promise<ScheduledAgentItem> {
-    const schedule = await this.find(principal, id);
     await this.checkEnvironment(principal, request.agent_config?.environment_id);
-    this.apply(schedule, request, request.enabled, new Date());
-    await this.schedules.save(schedule);
+    const schedule = await this.schedules.updateLocked(id, ownerScope(principal), (s) =>
+      this.apply(s, request, request.enabled, new Date()),
+    );
+    if (!schedule) throw ApiException.notFound('Schedule', id);
     this.logger.log({ scheduleId: id }, 'schedule.updated');
     return this.present(principal, schedule);
   }
 
   async setEnabled(principal: Principal, id: string, enabled: boolean): Promise<ScheduledAgentItem> {
-    const schedule = await this.find(principal, id);
-    if (schedule.enabled !== enabled) {
+    let changed = false;
+    const schedule = await this.schedules.updateLocked(id, ownerScope(principal), (s) => {
+      if (s.enabled === enabled) return;
       const now = new Date();
-      schedule.enabled = enabled;
-      schedule.nextRunAt = enabled ? nextCronSlot(schedule.cronSchedule, now) : null;
-      schedule.updatedAt = now;
-      await this.schedules.save(schedule);
-      this.logger.log({ scheduleId: id }, enabled ? 'schedule.resumed' : 'schedule.paused');
-    }
+      s.enabled = enabled;
+      s.nextRunAt = enabled ? nextCronSlot(s.cronSchedule, now) : null;
+      s.updatedAt = now;
+      changed = true;
+    });
+    if (!schedule) throw ApiException.notFound('Schedule', id);
+    if (changed) this.logger.log({ scheduleId: id }, enabled ? 'schedule.resumed' : 'schedule.paused');
     return this.present(principal, schedule);
   }
 
@@ -118,8 +121,16 @@ export class SchedulesService {
       schedule.lastSpawnError = null;
       this.logger.log({ scheduleId: schedule.id, runId: run.id, slot }, 'schedule.fired');
     } catch (error) {
-      schedule.lastSpawnError = error instanceof ApiException ? error.message : 'The run could not be created';
       this.logger.warn({ scheduleId: schedule.id, slot, err: error }, 'schedule.spawn_failed');
+      if (!(error instanceof ApiException)) {
+        // Infrastructure trouble (a lost connection, a deadlock): keep the slot due so the next poll
+        // retries it, rather than skip a run the schedule owes.
+        schedule.lastSpawnError = 'The run could not be created yet; retrying';
+        await this.schedules.save(schedule, manager);
+        return;
+      }
+      // The request itself is wrong (say its environment was deleted): retrying cannot help.
+      schedule.lastSpawnError = error.message;
     }
     schedule.lastRanAt = now;
     schedule.nextRunAt = nextCronSlot(schedule.cronSchedule, now);

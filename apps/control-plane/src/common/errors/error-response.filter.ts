@@ -36,6 +36,10 @@ export function sendError(reply: FastifyReply, requestId: string, error: ApiExce
   if (error.status === 429 || error.status === 503) {
     void reply.header('Retry-After', String(error.retryAfterSeconds ?? 5));
   }
+  // The official SDK retries every 409 (and 408, 429, 5xx) unless told not to; our 409s are final.
+  if (error.status < 500 && error.status !== 408 && error.status !== 429) {
+    void reply.header('x-should-retry', 'false');
+  }
   void reply.status(error.status).header('Content-Type', 'application/json; charset=utf-8').send(body);
 }
 

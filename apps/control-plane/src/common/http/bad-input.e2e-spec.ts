@@ -205,10 +205,12 @@ const nulCases: BadInput[] = (
     ['an MCP env key', 'POST /api/v1/agent/run', { prompt: 'p', config: { mcp_servers: { s: { command: 'c', env: { 'K\u0000': 'v' } } } } }, 'config.mcp_servers.s.env.K\u0000'],
     ['an environment secret', 'POST /api/v1/environments', { ...validEnvironment, env_vars: { TOKEN: 'x\u0000' } }, 'env_vars.TOKEN'],
     ['a schedule agent_config', 'POST /api/v1/agent/schedules', { ...validSchedule, agent_config: { name: 'n\u0000' } }, 'agent_config.name'],
+    ['a run config (unpaired surrogate)', 'POST /api/v1/agent/run', { prompt: 'p', config: { name: '\ud800' } }, 'config.name'],
+    ['an environment repo (unpaired surrogate)', 'POST /api/v1/environments', { ...validEnvironment, repos: ['o/r\udc00'] }, 'repos.0'],
   ] as const
 ).map(([what, route, body, field]): BadInput => {
   const [method, path] = route.split(' ') as [Method, string];
-  return { name: `NUL in ${what}`, method, path, body: JSON.stringify(body), status: 400, code: 'invalid_request', fields: [field], message: /NUL/ };
+  return { name: `unstorable text in ${what}`, method, path, body: JSON.stringify(body), status: 400, code: 'invalid_request', fields: [field], message: /NUL|surrogate/ };
 });
 
 const nulQueryCase: BadInput = {
@@ -268,6 +270,8 @@ const listQueryCases: BadInput[] = (
         ['an SQL-ish id', b64({ t: '2024-01-01T00:00:00.000Z', id: "1' OR '1'='1" })],
         ['a bad timestamp', b64({ t: 'yesterday', id: '3f0e2f44-8a4f-4bd7-9d0c-1a0a5a4f0b11' })],
         ['a numeric timestamp', b64({ t: 1700000000, id: '3f0e2f44-8a4f-4bd7-9d0c-1a0a5a4f0b11' })],
+        // JavaScript parses this date; PostgreSQL cannot store it.
+        ['a year PostgreSQL cannot hold', b64({ t: '-271821-04-20T00:00:00.000Z', id: '3f0e2f44-8a4f-4bd7-9d0c-1a0a5a4f0b11' })],
       ] as const
     ).map(
       ([name, cursor]): BadInput => ({
@@ -361,7 +365,7 @@ describe('bad input', () => {
     ['names the offending field of a schedule body', [...scheduleFieldCases, putScheduleWithoutEnabled]],
     ['names the offending run-list query parameter', listQueryCases],
     ['answers 404 for a path id that names nothing', pathIdCases],
-    ['refuses NUL characters anywhere in a body or query', [...nulCases, nulQueryCase]],
+    ['refuses NUL characters and unpaired surrogates anywhere in a body or query', [...nulCases, nulQueryCase]],
     ['answers 404 JSON for a route that does not exist', unknownRouteCases],
   ])('%s', (_, cases) => {
     it.each(cases.map((c) => [c.name, c]))('%s', async (_name, input) => {
@@ -369,6 +373,8 @@ describe('bad input', () => {
       const body = await readErrorBody(response);
 
       expect({ status: response.status, code: body.code }).toEqual({ status: input.status, code: input.code });
+      // The SDK would otherwise retry some of these (409s, for one) to the same answer.
+      expect(response.headers.get('x-should-retry')).toBe('false');
       if (input.message) expect(body.message).toMatch(input.message);
       if (input.fields) {
         expect(body.errors?.map((e) => e.field)).toEqual(expect.arrayContaining(input.fields));

@@ -1,4 +1,5 @@
 import { ApiException } from '../errors/api-exception';
+import { isUuid } from '../ids';
 
 /** Position in a list ordered by (created_at DESC, id DESC). Opaque to clients: base64url JSON. */
 export interface CursorPosition {
@@ -6,7 +7,8 @@ export interface CursorPosition {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify({ t: position.createdAt.toISOString(), id: position.id })).toString('base64url');
@@ -21,7 +23,8 @@ export function decodeCursor(cursor: string): CursorPosition {
     throw invalid();
   }
   const { t, id } = (parsed ?? {}) as { t?: unknown; id?: unknown };
-  const createdAt = typeof t === 'string' ? new Date(t) : new Date(NaN);
-  if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(createdAt.getTime())) throw invalid();
+  // Exactly the form encodeCursor writes: JavaScript also parses years PostgreSQL cannot store.
+  const createdAt = typeof t === 'string' && CURSOR_TIME.test(t) ? new Date(t) : new Date(NaN);
+  if (typeof id !== 'string' || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalid();
   return { createdAt, id };
 }

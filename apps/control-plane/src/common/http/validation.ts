@@ -24,8 +24,8 @@ export function validationException(errors: ValidationError[]): ApiException {
 /**
  * Checks every request body and query before the DTO rules: bodies must be JSON objects (an array, a
  * string or `null` would otherwise slip past them; a missing body is treated as `{}` so the field rules
- * explain what is missing), and no string anywhere may hold a NUL character, which PostgreSQL cannot
- * store in text or jsonb. One check here covers every route and every field.
+ * explain what is missing), and no string anywhere may hold a NUL character or an unpaired surrogate,
+ * which PostgreSQL cannot store in text or jsonb. One check here covers every route and every field.
  */
 @Injectable()
 export class RequestShapePipe implements PipeTransform {
@@ -37,25 +37,27 @@ export class RequestShapePipe implements PipeTransform {
         throw ApiException.badRequest('Request body must be a JSON object');
       }
     }
-    const field = fieldWithNul(value, '');
+    const field = unstorableField(value, '');
     if (field !== null) {
       const where = field || 'the request';
-      throw ApiException.badRequest(`Invalid request: ${where} must not contain NUL characters (\\u0000)`, [
-        { field: where, message: `${where} must not contain NUL characters` },
-      ]);
+      const problem = `${where} must not contain NUL characters (\\u0000) or unpaired surrogates`;
+      throw ApiException.badRequest(`Invalid request: ${problem}`, [{ field: where, message: problem }]);
     }
     return value;
   }
 }
 
-/** Dotted path of the first string (key or value) holding a NUL, or null when there is none. */
-function fieldWithNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
+/** A NUL, or a lone UTF-16 surrogate (`"\ud800"` in JSON): PostgreSQL refuses both. */
+const unstorable = (text: string) => text.includes('\0') || !text.isWellFormed();
+
+/** Dotted path of the first string (key or value) PostgreSQL could not store, or null when there is none. */
+function unstorableField(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return unstorable(value) ? path : null;
   if (value === null || typeof value !== 'object') return null;
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;
-    if (key.includes('\0')) return childPath;
-    const found = fieldWithNul(child, childPath);
+    if (unstorable(key)) return childPath;
+    const found = unstorableField(child, childPath);
     if (found !== null) return found;
   }
   return null;

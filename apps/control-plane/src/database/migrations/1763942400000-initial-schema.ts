@@ -59,6 +59,11 @@ export class InitialSchema1763942400000 implements MigrationInterface {
         `CREATE INDEX ${name} ON runs (tenant_key, ${column}, created_at DESC, id DESC) WHERE ${column} IS NOT NULL`,
       );
     }
+    // Which unfinished runs still need an environment (deleting it is refused while any do).
+    await db.query(
+      `CREATE INDEX runs_unfinished_environment_idx ON runs (environment_id)
+        WHERE environment_id IS NOT NULL AND state IN ('QUEUED','PENDING','CLAIMED','INPROGRESS')`,
+    );
     await db.query(
       `CREATE INDEX runs_schedule_idx ON runs (schedule_id, created_at DESC, id DESC) WHERE schedule_id IS NOT NULL`,
     );
