@@ -311,3 +311,21 @@ describe('start-up migrations', () => {
     expect(applied.filter((m) => m.times !== '1')).toEqual([]);
   });
 });
+
+describe('secrets key check', () => {
+  it('refuses to start with another key than the one the stored secrets were sealed with', async () => {
+    const database = await createTestDatabase('oz_cp_keys');
+    const first = await startControlPlane({ OZ_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') }, database);
+    try {
+      await expect(
+        startControlPlane({ OZ_SECRETS_KEY: Buffer.alloc(32, 2).toString('base64') }, database),
+      ).rejects.toThrow(/not the key the stored environment secrets were encrypted with/);
+      // The right key still starts.
+      const again = await startControlPlane({ OZ_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') }, database);
+      await again.close();
+    } finally {
+      await first.close();
+      await database.drop();
+    }
+  });
+});

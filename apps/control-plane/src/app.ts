@@ -11,6 +11,7 @@ import type { ControlPlaneConfig } from './config/control-plane.config';
 import { runMigrations } from './database/migrate';
 import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from './common/errors/error-response.filter';
 import { requestIdFor } from './common/http/request-id';
+import { SecretBox } from './common/secrets/secret-box';
 import { createValidationPipe, RequestShapePipe } from './common/http/validation';
 
 /** Headers the official SDK sends, which a browser client needs CORS to allow. */
@@ -108,6 +109,12 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
-  if (config.migrateOnStart) await runMigrations(app.get(DataSource));
+  try {
+    if (config.migrateOnStart) await runMigrations(app.get(DataSource));
+    await app.get(SecretBox).verifyKey(app.get(DataSource));
+  } catch (error) {
+    await app.close(); // release the pool, or a failed start would keep the process alive
+    throw error;
+  }
   return app;
 }

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestDatabase, type TestDatabase } from '@oz/testing';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import OzAPI from 'oz-agent-sdk';
 import { DataSource } from 'typeorm';
 import { createControlPlaneApp } from '../app';
@@ -33,6 +33,8 @@ export async function startControlPlane(
   const config = loadControlPlaneConfig({
     DATABASE_URL: db.url,
     OZ_ADMIN_API_KEY: adminKey,
+    // Replicas on one database must share the secrets key, as in production; one key per database.
+    OZ_SECRETS_KEY: createHash('sha256').update(db.name).digest('base64'),
     OZ_LOG_LEVEL: 'warn',
     OZ_SCHEDULER_ENABLED: 'false',
     PORT: '0',

@@ -123,11 +123,15 @@ export class InitialSchema1763942400000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
+    // One sealed known value: proves at start-up that the configured secrets key is the one in use.
+    await db.query(`CREATE TABLE secrets_key_check (id int PRIMARY KEY CHECK (id = 1), sealed text NOT NULL)`);
+
     await db.query(`CREATE INDEX schedules_tenant_name_idx ON schedules (tenant_key, name, id)`);
     await db.query(`CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE enabled`);
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP TABLE secrets_key_check`);
     await db.query(`DROP TABLE schedules`);
     await db.query(`DROP TABLE environments`);
     await db.query(`DROP TABLE runs`);
