@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AgentRunResponse, RunItem, RunListResponse } from '@oz/contract';
 import type { FastifyReply } from 'fastify';
@@ -12,16 +12,22 @@ import { RunsService } from './runs.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+function CreateRunRoute(path: string, operationId: string, summary: string) {
+  return applyDecorators(
+    Post(path),
+    HttpCode(201),
+    ApiOperation({ operationId, summary }),
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' }),
+  );
+}
+
 @ApiTags('runs')
 @ApiBearerAuth()
 @Controller('agent')
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
-  @Post('run')
-  @HttpCode(201)
-  @ApiOperation({ operationId: 'createRun', summary: 'Create a run (QUEUED, or PENDING when config.environment_id is set)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' })
+  @CreateRunRoute('run', 'createRun', 'Create a run (QUEUED, or PENDING when config.environment_id is set)')
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateRunDto,
@@ -32,11 +38,8 @@ export class RunsController {
     return this.createRun(principal, body, { idempotencyKey, retryCount }, reply);
   }
 
-  /** The newer SDKs' name for the same operation. */
-  @Post('runs')
-  @HttpCode(201)
-  @ApiOperation({ operationId: 'createRunAlias', summary: 'Same as POST /agent/run' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' })
+  /** The newer SDKs' path for the same operation; a handler of its own so OpenAPI ids stay unique. */
+  @CreateRunRoute('runs', 'createRunAlias', 'Same as POST /agent/run')
   createAlias(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateRunDto,

@@ -2,21 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { NotFoundError } from 'oz-agent-sdk';
 import type { DataSource } from 'typeorm';
 import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
+import { nextDailySlot, nextEveryMinutesSlot } from '../testing/cron-slots';
 import { SchedulesService } from './schedules.service';
 
-const MINUTE = 60_000;
 
-/** The next HH:MM UTC strictly after `after`. */
-function nextDailySlot(hour: number, minute: number, after: Date): string {
-  const slot = new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate(), hour, minute));
-  if (slot.getTime() <= after.getTime()) slot.setUTCDate(slot.getUTCDate() + 1);
-  return slot.toISOString();
-}
 
-function nextEveryMinutesSlot(minutes: number, after: Date): string {
-  const step = minutes * MINUTE;
-  return new Date(Math.floor(after.getTime() / step) * step + step).toISOString();
-}
 
 /** Moves the schedules' next slot one minute into the past; returns each schedule's slot. */
 async function makeDue(db: DataSource, ids: string[], ago = '1 minute'): Promise<Map<string, Date>> {

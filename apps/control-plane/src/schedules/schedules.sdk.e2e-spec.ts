@@ -1,21 +1,10 @@
 import { BadRequestError, NotFoundError } from 'oz-agent-sdk';
 import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
+import { nextDailySlot, nextEveryMinutesSlot } from '../testing/cron-slots';
 import { SchedulesService } from './schedules.service';
 
-const MINUTE = 60_000;
 
-/** The next HH:MM UTC strictly after `after`: what `M H * * *` should fire at next. */
-function nextDailySlot(hour: number, minute: number, after: Date): string {
-  const slot = new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate(), hour, minute));
-  if (slot.getTime() <= after.getTime()) slot.setUTCDate(slot.getUTCDate() + 1);
-  return slot.toISOString();
-}
 
-/** The next multiple of `minutes` past the hour strictly after `after`: what `*\/N * * * *` should fire at next. */
-function nextEveryMinutesSlot(minutes: number, after: Date): string {
-  const step = minutes * MINUTE;
-  return new Date(Math.floor(after.getTime() / step) * step + step).toISOString();
-}
 
 /** Runs `act`, and returns the slots computed just before and just after, so a slot boundary between them cannot flake. */
 async function bracket<T>(slotAfter: (t: Date) => string, act: () => Promise<T>): Promise<{ result: T; slots: string[] }> {
