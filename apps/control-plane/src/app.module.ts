@@ -6,6 +6,7 @@ import { LoggerModule, type Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { BearerAuthGuard } from './common/auth/bearer-auth.guard';
+import { loggableError } from './common/logging/loggable-error';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config';
 import { dataSourceOptions } from './database/data-source-options';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -24,18 +25,6 @@ class ConfigHolderModule {
       exports: [CONTROL_PLANE_CONFIG],
     };
   }
-}
-
-/**
- * Errors as pino shows them, minus what a database error carries about the statement: its parameters
- * can hold request data such as MCP server headers, which must not reach the logs.
- */
-function loggableError(error: unknown): unknown {
-  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  delete serialized['parameters'];
-  delete serialized['query'];
-  delete serialized['driverError'];
-  return serialized;
 }
 
 /** JSON logs: one short line per request plus the events services log. */
