@@ -38,38 +38,33 @@ const SEARCH_TEXT = `(run.title || ' ' || run.prompt || ' ' || coalesce(run.skil
 @Injectable()
 export class RunsRepository {
   private readonly pool: Pool;
+  private readonly insertColumns: ReturnType<DataSource['getMetadata']>['columns'];
+  private readonly insertSql: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.pool = pgPool(dataSource);
+    this.insertColumns = dataSource.getMetadata(RunEntity).columns;
+    const names = this.insertColumns.map((c) => c.databaseName).join(', ');
+    const placeholders = this.insertColumns.map((_, i) => `$${i + 1}`).join(', ');
+    this.insertSql = `INSERT INTO runs (${names}) VALUES (${placeholders}) ON CONFLICT DO NOTHING RETURNING id`;
   }
 
   /**
    * Inserts unless a unique key (idempotency key, schedule slot) already holds a run; true if inserted.
    * Plain SQL straight to the pool rather than the query builder: this is the hottest write, and
-   * TypeORM's statement building and QueryRunner cost more CPU than the rest of the request. Inside a
+   * TypeORM's statement building and QueryRunner cost more CPU than the rest of the request. The
+   * statement is built once from the entity's metadata, so it always covers every column. Inside a
    * transaction (`manager` given) it runs on that transaction's connection.
    */
   async insert(run: RunEntity, manager?: EntityManager): Promise<boolean> {
-    const execute = manager
-      ? (sql: string, params: unknown[]): Promise<unknown[]> => manager.query(sql, params)
-      : async (sql: string, params: unknown[]): Promise<unknown[]> => (await this.pool.query(sql, params)).rows;
-    const rows = await execute(
-      `INSERT INTO runs (id, tenant_key, creator_uid, title, prompt, state, source, environment_id, model_id,
-                         config_name, skill_spec, worker_host, schedule_id, schedule, scheduled_for, conversation_id,
-                         team, agent_config, images, artifacts, session_link, status_message, idempotency_key,
-                         request_fingerprint, created_at, updated_at, started_at, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-               $23, $24, $25, $26, $27, $28)
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      [
-        run.id, run.tenantKey, run.creatorUid, run.title, run.prompt, run.state, run.source, run.environmentId,
-        run.modelId, run.configName, run.skillSpec, run.workerHost, run.scheduleId, json(run.schedule),
-        run.scheduledFor, run.conversationId, run.team, json(run.agentConfig), json(run.images),
-        json(run.artifacts), run.sessionLink, run.statusMessage, run.idempotencyKey, run.requestFingerprint,
-        run.createdAt, run.updatedAt, run.startedAt, run.completedAt,
-      ],
-    );
+    const params = this.insertColumns.map((column) => {
+      const value = column.getEntityValue(run);
+      // jsonb goes as JSON text: node-postgres would send a JS array as a PostgreSQL array.
+      return column.type === 'jsonb' && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null);
+    });
+    const rows: unknown[] = manager
+      ? await manager.query(this.insertSql, params)
+      : (await this.pool.query(this.insertSql, params)).rows;
     return rows.length === 1;
   }
 
@@ -170,9 +165,4 @@ function applyFilters(query: SelectQueryBuilder<RunEntity>, f: RunFilters): bool
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** jsonb parameters go as JSON text; node-postgres would send a JS array as a PostgreSQL array. */
-function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
 }
