@@ -1,9 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '@oz/testing';
+import { createTestDatabase, queryOnce as query, type TestDatabase } from '@oz/testing';
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 
 /** The built server, run as operators run it: `node dist/apps/control-plane/main.js [migrate]`. */
 
@@ -52,15 +51,6 @@ async function waitForHealth(url: string, exit: Promise<Exit>, output: () => str
   throw new Error(`the server never answered ${url}:\n${output()}`);
 }
 
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const migrationsIn = (stdout: string): string[] => {
   const line = stdout.split('\n').find((l) => l.includes('"migrations.applied"'));

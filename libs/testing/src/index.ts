@@ -1,1 +1,2 @@
 export { createTestDatabase, type TestDatabase } from './lib/test-database';
+export { queryOnce } from './lib/query-once';

@@ -1,16 +1,8 @@
 import { Client } from 'pg';
+import { queryOnce as query } from './query-once';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testServerUrl } from './test-server';
 
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function databaseExists(name: string): Promise<boolean> {
   const rows = await query(testServerUrl(), `select 1 from pg_database where datname = '${name}'`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { queryOnce } from './query-once';
 import { testServerUrl } from './test-server';
 
 export interface TestDatabase {
@@ -23,7 +23,7 @@ export async function createTestDatabase(prefix = 'oz_test'): Promise<TestDataba
     throw new Error(`database prefix must be a short lower-case identifier, got "${prefix}"`);
   }
   const serverUrl = testServerUrl();
-  await onServer(serverUrl, `create database "${name}"`);
+  await queryOnce(serverUrl, `create database "${name}"`);
 
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -35,16 +35,6 @@ export async function createTestDatabase(prefix = 'oz_test'): Promise<TestDataba
   };
 }
 
-async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * DROP … WITH (FORCE) run by a non-superuser cannot end an autovacuum worker that happens to be in the
  * database (42501, insufficient_privilege); such a worker finishes within moments, so try again.
@@ -52,7 +42,8 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
 async function dropWithRetry(serverUrl: string, name: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await onServer(serverUrl, `drop database if exists "${name}" with (force)`);
+      await queryOnce(serverUrl, `drop database if exists "${name}" with (force)`);
+      return;
     } catch (error) {
       if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));

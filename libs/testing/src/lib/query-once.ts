@@ -1,0 +1,12 @@
+import { Client } from 'pg';
+
+/** One statement on its own short-lived connection: for set-up and checks outside any app's pool. */
+export async function queryOnce<T = Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
