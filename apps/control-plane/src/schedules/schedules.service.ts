@@ -42,12 +42,7 @@ export class SchedulesService {
 
   /** Sorted by name, as the SDK documents. */
   async list(principal: Principal): Promise<ScheduledAgentItem[]> {
-    const schedules = await this.schedules.list(ownerScope(principal));
-    const environments = await this.environments.findVisible(
-      principal,
-      schedules.map((s) => s.agentConfig.environment_id).filter((id): id is string => !!id),
-    );
-    return schedules.map((s) => toScheduledAgentItem(s, environments.get(s.agentConfig.environment_id ?? '')));
+    return this.presentAll(principal, await this.schedules.list(ownerScope(principal)));
   }
 
   async get(principal: Principal, id: string): Promise<ScheduledAgentItem> {
@@ -162,8 +157,13 @@ export class SchedulesService {
   }
 
   private async present(principal: Principal, schedule: ScheduleEntity): Promise<ScheduledAgentItem> {
-    const environmentId = schedule.agentConfig.environment_id;
-    const environments = environmentId ? await this.environments.findVisible(principal, [environmentId]) : new Map();
-    return toScheduledAgentItem(schedule, environments.get(environmentId ?? ''));
+    return (await this.presentAll(principal, [schedule]))[0];
+  }
+
+  /** Wire items with each schedule's environment block, loaded in one query. */
+  private async presentAll(principal: Principal, schedules: ScheduleEntity[]): Promise<ScheduledAgentItem[]> {
+    const ids = schedules.map((s) => s.agentConfig.environment_id).filter((id): id is string => !!id);
+    const environments = ids.length ? await this.environments.findVisible(principal, ids) : new Map();
+    return schedules.map((s) => toScheduledAgentItem(s, environments.get(s.agentConfig.environment_id ?? '')));
   }
 }
