@@ -10,6 +10,7 @@ import { loggableError } from './common/logging/loggable-error';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config';
 import { dataSourceOptions } from './database/data-source-options';
 import { EnvironmentsModule } from './environments/environments.module';
+import { ExecutionModule } from './execution/execution.module';
 import { HealthController } from './health/health.controller';
 import { RetentionModule } from './retention/retention.module';
 import { RunsModule } from './runs/runs.module';
@@ -68,6 +69,7 @@ export class ControlPlaneModule {
         EnvironmentsModule,
         SchedulesModule,
         RetentionModule,
+        ExecutionModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],

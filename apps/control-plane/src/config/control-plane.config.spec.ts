@@ -84,6 +84,8 @@ describe('loadControlPlaneConfig', () => {
       maxBodyBytes: 10 * 1024 * 1024,
       retention: { days: 30, sweepIntervalMs: 3_600_000, batchSize: 1000 },
       scheduler: { enabled: true, pollIntervalMs: 10_000 },
+      executor: { concurrency: 8, leaseMs: 30_000, pollIntervalMs: 5_000, maxRecoveries: 3 },
+      providers: expect.objectContaining({ fallbackOrder: [], queueOnSaturation: true, queueMaxWaitMs: 300_000 }),
     });
   });
 

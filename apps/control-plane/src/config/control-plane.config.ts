@@ -11,6 +11,13 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import {
+  harnessProblems,
+  loadProviderSettings,
+  providerProblems,
+  ProviderSettingsError,
+  type ProviderSettings,
+} from '@oz/providers';
 import { hkdfSync } from 'node:crypto';
 import 'reflect-metadata';
 import { describeVariable, variableDescriptions } from './variable-description';
@@ -121,6 +128,31 @@ export class ControlPlaneEnv {
   @IsInt()
   @Min(100)
   OZ_SCHEDULER_POLL_INTERVAL_MS = 10_000;
+
+  @describeVariable('Provider runs (no environment) this replica executes at once; 0 leaves them to other replicas.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  OZ_EXECUTOR_CONCURRENCY = 8;
+
+  @describeVariable('Seconds a replica holds a provider run without renewing; after that another replica takes it over.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(3)
+  OZ_EXECUTOR_LEASE_SECONDS = 30;
+
+  @describeVariable('How often an idle executor looks for queued runs, in milliseconds (a notification wakes it sooner).')
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  OZ_EXECUTOR_POLL_INTERVAL_MS = 5_000;
+
+  @describeVariable('Times a provider run may be taken over after its replica stopped before it is failed.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OZ_EXECUTOR_MAX_RECOVERIES = 3;
 }
 
 export interface ControlPlaneConfig {
@@ -136,6 +168,9 @@ export interface ControlPlaneConfig {
   maxBodyBytes: number;
   retention: { days: number; sweepIntervalMs: number; batchSize: number };
   scheduler: { enabled: boolean; pollIntervalMs: number };
+  executor: { concurrency: number; leaseMs: number; pollIntervalMs: number; maxRecoveries: number };
+  /** `OZ_PROVIDER_*` and the queue settings, read by @oz/providers (documented under Providers in the README). */
+  providers: ProviderSettings;
 }
 
 export const CONTROL_PLANE_CONFIG = Symbol('CONTROL_PLANE_CONFIG');
@@ -152,6 +187,7 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_SECRETS_KEY) {
     problems.push('OZ_SECRETS_KEY is required when OZ_ADMIN_API_KEY is not set');
   }
+  const providers = loadProviders(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid control-plane configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -174,7 +210,34 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
       batchSize: parsed.OZ_RETENTION_BATCH_SIZE,
     },
     scheduler: { enabled: parsed.OZ_SCHEDULER_ENABLED, pollIntervalMs: parsed.OZ_SCHEDULER_POLL_INTERVAL_MS },
+    executor: {
+      concurrency: parsed.OZ_EXECUTOR_CONCURRENCY,
+      leaseMs: parsed.OZ_EXECUTOR_LEASE_SECONDS * 1000,
+      pollIntervalMs: parsed.OZ_EXECUTOR_POLL_INTERVAL_MS,
+      maxRecoveries: parsed.OZ_EXECUTOR_MAX_RECOVERIES,
+    },
+    providers: providers as ProviderSettings,
   };
+}
+
+/**
+ * Provider settings with their start-up checks: malformed settings always stop the start; a provider
+ * missing something only does with OZ_STARTUP_VALIDATE_PROVIDERS=true (otherwise it is skipped, and
+ * said so in the log and in the failure of any run that needed it); OZ_VALIDATE_HARNESSES, when set,
+ * must name harnesses that reach a usable provider.
+ */
+function loadProviders(env: Record<string, string | undefined>, problems: string[]): ProviderSettings | undefined {
+  let settings: ProviderSettings;
+  try {
+    settings = loadProviderSettings(env);
+  } catch (error) {
+    if (!(error instanceof ProviderSettingsError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+  if (settings.validateOnStartup) problems.push(...providerProblems(settings));
+  problems.push(...harnessProblems(settings));
+  return settings;
 }
 
 /**

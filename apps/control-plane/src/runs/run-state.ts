@@ -2,14 +2,15 @@ import { RUN_STATES, isTerminalRunState, type RunState } from '@oz/contract';
 
 /**
  * The run state machine, the single source of truth for every state change. Provider runs go
- * QUEUED → INPROGRESS → SUCCEEDED | FAILED; worker runs go PENDING → CLAIMED → INPROGRESS → …;
+ * QUEUED → INPROGRESS → SUCCEEDED | FAILED (and back to QUEUED to wait for a provider slot); worker runs go PENDING → CLAIMED → INPROGRESS → …;
  * both may be cancelled until they end. Terminal states have no way out.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   QUEUED: ['INPROGRESS', 'FAILED', 'CANCELLED'],
   PENDING: ['CLAIMED', 'FAILED', 'CANCELLED'],
   CLAIMED: ['PENDING', 'INPROGRESS', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
-  INPROGRESS: ['SUCCEEDED', 'FAILED', 'CANCELLED'],
+  // Back to QUEUED: a provider run whose providers all became saturated waits for a slot.
+  INPROGRESS: ['QUEUED', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
   SUCCEEDED: [],
   FAILED: [],
   CANCELLED: [],

@@ -72,6 +72,23 @@ export class RunEntity {
   @Column({ name: 'status_message', type: 'text', nullable: true })
   statusMessage!: string | null;
 
+  /** The answer: a provider's text, or what a worker's task wrote (streamed in as it comes). */
+  @Column({ type: 'text', nullable: true })
+  output!: string | null;
+
+  /** Who answered a provider run, and with which model (the last provider tried, while running). */
+  @Column({ name: 'provider_key', type: 'text', nullable: true })
+  providerKey!: string | null;
+
+  @Column({ name: 'provider_type', type: 'text', nullable: true })
+  providerType!: string | null;
+
+  @Column({ name: 'provider_model', type: 'text', nullable: true })
+  providerModel!: string | null;
+
+  // The executor's lease and queue columns (lease_owner, lease_expires_at, lease_recoveries,
+  // available_at, saturated_since) are its own business: only ExecutionRepository reads them.
+
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;
 

@@ -26,6 +26,10 @@ function run(overrides: Partial<RunEntity> = {}): RunEntity {
     artifacts: [],
     sessionLink: null,
     statusMessage: null,
+    output: null,
+    providerKey: null,
+    providerType: null,
+    providerModel: null,
     idempotencyKey: 'key-1',
     requestFingerprint: 'abc',
     createdAt: new Date('2026-01-01T10:00:00.123Z'),
@@ -56,7 +60,17 @@ describe('run mapper', () => {
       scope: { type: 'User' },
       session_link: null,
       status_message: null,
+      output: null,
+      provider: null,
     });
+  });
+
+  it('shows the answer of a provider run and who gave it', () => {
+    const item = toRunItem(
+      run({ state: 'SUCCEEDED', output: 'Done.', providerKey: 'glm', providerType: 'openai_compatible', providerModel: 'glm-4.6' }),
+    );
+    expect(item.output).toBe('Done.');
+    expect(item.provider).toEqual({ key: 'glm', type: 'openai_compatible', model: 'glm-4.6' });
   });
 
   it('never exposes images, the tenant key, the idempotency key or the request fingerprint', () => {

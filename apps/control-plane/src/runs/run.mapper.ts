@@ -22,6 +22,10 @@ export function toRunItem(run: RunEntity): RunItem {
     scope: { type: run.team ? 'Team' : 'User' },
     session_link: run.sessionLink,
     status_message: run.statusMessage ? { message: run.statusMessage } : null,
+    output: run.output,
+    provider: run.providerKey
+      ? { key: run.providerKey, type: run.providerType ?? 'unknown', model: run.providerModel ?? 'unknown' }
+      : null,
   };
 }
 

@@ -10,7 +10,10 @@ const RUN_ITEM_FIELDS = [
   'created_at',
   'creator',
   'is_sandbox_running',
+  // Extensions beyond the official RunItem: the answer, and the provider that gave it.
+  'output',
   'prompt',
+  'provider',
   'run_id',
   'scope',
   'session_link',

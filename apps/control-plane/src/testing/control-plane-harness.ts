@@ -37,6 +37,8 @@ export async function startControlPlane(
     OZ_SECRETS_KEY: createHash('sha256').update(db.name).digest('base64'),
     OZ_LOG_LEVEL: 'warn',
     OZ_SCHEDULER_ENABLED: 'false',
+    // Runs stay as created unless a test turns the executor on (and configures providers).
+    OZ_EXECUTOR_CONCURRENCY: '0',
     PORT: '0',
     HOST: '127.0.0.1',
     ...env,

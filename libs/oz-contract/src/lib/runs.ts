@@ -136,6 +136,19 @@ export interface RunItem {
   scope: { type: 'User' | 'Team'; uid?: string };
   session_link: string | null;
   status_message: { message: string } | null;
+  /**
+   * Extension: the run's answer (a provider's text, or the task's output file), streamed in while the
+   * run is in progress. The official API has no such field; the SDK passes it through untouched.
+   */
+  output: string | null;
+  /** Extension: the provider and model that answered a provider run (the one being tried, while running). */
+  provider: RunProvider | null;
+}
+
+export interface RunProvider {
+  key: string;
+  type: string;
+  model: string;
 }
 
 export interface PageInfo {

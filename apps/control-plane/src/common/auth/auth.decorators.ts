@@ -7,6 +7,11 @@ export const PUBLIC_ROUTE = 'oz:public-route';
 /** Marks a route that needs no bearer token (health checks). Everything else is authenticated. */
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
+export const ADMIN_ROUTE = 'oz:admin-route';
+
+/** Marks a route only the admin key may call (operator views); other tokens get 403. */
+export const AdminOnly = () => SetMetadata(ADMIN_ROUTE, true);
+
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {

@@ -3,12 +3,15 @@ import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../../config/control-plane.config';
 import { ApiException } from '../errors/api-exception';
-import { PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
+import { ADMIN_ROUTE, PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
 import { principalFor } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Global guard: every route needs `Authorization: Bearer <token>` unless marked @PublicRoute(). */
+/**
+ * Global guard: every route needs `Authorization: Bearer <token>` unless marked @PublicRoute(), and
+ * the admin key when marked @AdminOnly().
+ */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   private readonly adminKeyDigest: Buffer | null;
@@ -29,6 +32,10 @@ export class BearerAuthGuard implements CanActivate {
       throw new ApiException(401, 'authentication_required', 'Missing or malformed Authorization header; send "Bearer <token>" with a token of at least 8 characters');
     }
     request.principal = principalFor(token, this.isAdminToken(token));
+    const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()]);
+    if (adminOnly && !request.principal.isAdmin) {
+      throw new ApiException(403, 'admin_required', 'Only the admin key (OZ_ADMIN_API_KEY) may use this route');
+    }
     return true;
   }
 

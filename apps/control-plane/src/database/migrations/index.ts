@@ -1,4 +1,5 @@
 import { InitialSchema1763942400000 } from './1763942400000-initial-schema';
+import { ProviderExecution1764028800000 } from './1764028800000-provider-execution';
 
 /** Listed explicitly (not globbed) so the bundled app and the CLI run the same migrations. */
-export const controlPlaneMigrations = [InitialSchema1763942400000];
+export const controlPlaneMigrations = [InitialSchema1763942400000, ProviderExecution1764028800000];

@@ -1,0 +1,163 @@
+import { AnthropicClient } from './clients/anthropic';
+import { CliClient } from './clients/cli';
+import { OpenAiCompatibleClient } from './clients/openai-compatible';
+import type { ProviderClient, ProviderClientFactory } from './clients/provider-client';
+import { ProviderError } from './provider-error';
+import type { ProviderDefinition, ProviderSettings } from './provider-settings';
+import type { QuotaStore } from './quota-store';
+import { planRoute, type RouteSelector } from './route-plan';
+
+/** How long a provider that answered 429 without Retry-After is left alone. */
+export const DEFAULT_RATE_LIMIT_PAUSE_MS = 60_000;
+/** A Retry-After longer than this is capped: the provider is tried again, not abandoned for a day. */
+const MAX_RATE_LIMIT_PAUSE_MS = 3_600_000;
+
+export interface RouteRequest extends RouteSelector {
+  /** Recorded with each quota use, so an operator can tell which run spent a slot. */
+  runId: string | null;
+  prompt: string;
+  system?: string;
+  signal: AbortSignal;
+  /** When this request first found every provider saturated; the queue wait is counted from it. */
+  saturatedSince?: Date | null;
+}
+
+export interface Attempt {
+  provider: ProviderDefinition;
+  model: string;
+}
+
+export interface RouteHooks {
+  /**
+   * Told just before a provider is called (its slot is already taken). Returning false abandons the
+   * route without calling: the run was cancelled or taken away meanwhile.
+   */
+  onAttempt(attempt: Attempt): Promise<boolean> | boolean;
+  onDelta?(text: string): void;
+  /** An attempt failed and another may follow: text streamed so far is not part of the answer. */
+  onAttemptFailed?(attempt: Attempt, error: ProviderError): void;
+}
+
+export type RouteOutcome =
+  | { kind: 'answered'; text: string; attempt: Attempt }
+  /** Every provider is saturated; route again at `retryAt` (within the queue limit). */
+  | { kind: 'saturated'; retryAt: Date; message: string }
+  | { kind: 'failed'; message: string; attempt?: Attempt }
+  | { kind: 'cancelled' };
+
+/**
+ * Sends a prompt to the first provider of its route that has room and answers: saturated providers
+ * (quota full, or resting after a 429) are skipped, providers in trouble (429, 5xx, network, timeout)
+ * are fallen back from, and a refused request (auth, bad request) ends the route with the provider's
+ * reason. When everything is saturated the caller is told when to come back, or, past the queue
+ * limit or with queueing off, the route fails with a message saying which providers were full.
+ */
+export class ProviderRouter {
+  private readonly clients = new Map<string, ProviderClient>();
+
+  constructor(
+    readonly settings: ProviderSettings,
+    private readonly quotas: QuotaStore,
+    private readonly clientFor: ProviderClientFactory = createProviderClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async route(request: RouteRequest, hooks: RouteHooks): Promise<RouteOutcome> {
+    const plan = planRoute(this.settings, request);
+    if (!plan.candidates.length) {
+      const why = plan.skipped.length ? `; unusable: ${plan.skipped.join('; ')}` : '';
+      return {
+        kind: 'failed',
+        message: `No provider is configured for harness ${plan.harness} (set OZ_PROVIDER_<KEY>_* variables, see the README)${why}`,
+      };
+    }
+
+    const failures: string[] = [];
+    const saturated: string[] = [];
+    let earliestFree: Date | undefined;
+    for (const { provider, model } of plan.candidates) {
+      if (request.signal.aborted) return { kind: 'cancelled' };
+      const reservation = await this.quotas.reserve(provider.key, provider.quota, request.runId);
+      if (reservation.reserved === false) {
+        saturated.push(describeSaturation(provider, reservation.used, reservation.nextFreeAt));
+        earliestFree = earliest(earliestFree, reservation.nextFreeAt);
+        continue;
+      }
+      const attempt = { provider, model };
+      if (!(await hooks.onAttempt(attempt))) {
+        if (reservation.useId) await this.quotas.release(reservation.useId);
+        return { kind: 'cancelled' };
+      }
+      try {
+        const { text } = await this.client(provider).complete({
+          model,
+          system: request.system,
+          prompt: request.prompt,
+          signal: request.signal,
+          onDelta: hooks.onDelta,
+        });
+        return { kind: 'answered', text, attempt };
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        if (error.kind === 'cancelled') return { kind: 'cancelled' };
+        if (!error.fallsBack) return { kind: 'failed', message: error.message, attempt };
+        hooks.onAttemptFailed?.(attempt, error);
+        failures.push(error.message);
+        if (error.kind === 'rate_limit') {
+          const pause = Math.min(error.details.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS, MAX_RATE_LIMIT_PAUSE_MS);
+          const until = new Date(this.now().getTime() + pause);
+          await this.quotas.block(provider.key, until, error.message);
+          earliestFree = earliest(earliestFree, until);
+        }
+      }
+    }
+
+    const tried = [...saturated, ...failures].join('; ');
+    if (!earliestFree) return { kind: 'failed', message: `Every provider failed: ${tried}` };
+    if (!this.settings.queueOnSaturation) {
+      return { kind: 'failed', message: `All providers are saturated and queueing is off (OZ_QUEUE_ON_SATURATION): ${tried}` };
+    }
+    const since = request.saturatedSince ?? this.now();
+    const deadline = new Date(since.getTime() + this.settings.queueMaxWaitMs);
+    if (earliestFree > deadline) {
+      const waited = Math.round((this.now().getTime() - since.getTime()) / 1000);
+      return {
+        kind: 'failed',
+        message:
+          `All providers are saturated, and no slot frees within the queue limit of ${this.settings.queueMaxWaitMs / 1000} s ` +
+          `(OZ_QUEUE_MAX_WAIT_SECONDS; waited ${waited} s): ${tried}`,
+      };
+    }
+    return { kind: 'saturated', retryAt: earliestFree, message: `Waiting for a provider slot until ${earliestFree.toISOString()}: ${tried}` };
+  }
+
+  private client(provider: ProviderDefinition): ProviderClient {
+    let client = this.clients.get(provider.key);
+    if (!client) {
+      client = this.clientFor(provider);
+      this.clients.set(provider.key, client);
+    }
+    return client;
+  }
+}
+
+export function createProviderClient(provider: ProviderDefinition): ProviderClient {
+  switch (provider.type) {
+    case 'anthropic':
+      return new AnthropicClient(provider);
+    case 'cli':
+      return new CliClient(provider);
+    case 'openai_compatible':
+      return new OpenAiCompatibleClient(provider);
+  }
+}
+
+function describeSaturation(provider: ProviderDefinition, used: number, nextFreeAt: Date): string {
+  const quota = provider.quota;
+  const full = quota && used >= quota.limit ? `${used} of ${quota.limit} calls in ${quota.windowSeconds} s used, ` : 'resting after a rate limit, ';
+  return `${provider.key}: ${full}free at ${nextFreeAt.toISOString()}`;
+}
+
+function earliest(a: Date | undefined, b: Date): Date {
+  return a && a < b ? a : b;
+}
