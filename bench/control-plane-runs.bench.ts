@@ -9,21 +9,16 @@
  * Targets (2 cores): API create throughput ≥ 1/3 of raw single-row INSERT at the same concurrency;
  * filtered list page p99 < 20 ms at 100k runs.
  */
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '@oz/embedded-postgres';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { fmt, runClosedLoop, runSequential, type Stats } from './lib/measure';
+import { createBenchDatabase, postgresServer, startBuiltControlPlane, stopProcess } from './lib/stack';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 400);
-const ROOT = join(__dirname, '..');
 
 const TOKEN = `bench-tenant-${randomBytes(8).toString('hex')}`;
 const TENANT_KEY = createHash('sha256').update(TOKEN).digest('hex');
@@ -33,7 +28,12 @@ const ENVIRONMENTS = Array.from({ length: 10 }, () => randomUUID());
 async function main(): Promise<void> {
   const { serverUrl, embedded } = await postgresServer();
   const databaseUrl = await createBenchDatabase(serverUrl);
-  const server = await startControlPlane(databaseUrl);
+  const server = await startBuiltControlPlane({
+    DATABASE_URL: databaseUrl,
+    OZ_ADMIN_API_KEY: ADMIN_KEY,
+    OZ_DB_POOL_SIZE: String(CONCURRENCY),
+    OZ_LOG_LEVEL: process.env.OZ_LOG_LEVEL ?? 'info',
+  });
   const pool = new Pool({ connectionString: databaseUrl, max: CONCURRENCY });
   const http = new HttpPool(server.origin, { connections: CONCURRENCY, pipelining: 1 });
   try {
@@ -48,53 +48,9 @@ async function main(): Promise<void> {
   } finally {
     await http.close();
     await pool.end();
-    server.process.kill('SIGTERM');
-    await new Promise((resolve) => server.process.once('exit', resolve));
+    await stopProcess(server.process);
     await embedded?.stop();
   }
-}
-
-async function postgresServer(): Promise<{ serverUrl: string; embedded?: EmbeddedPostgres }> {
-  if (process.env.DATABASE_URL) return { serverUrl: process.env.DATABASE_URL };
-  const embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'oz-bench-pg-')) });
-  return { serverUrl: embedded.url, embedded };
-}
-
-async function createBenchDatabase(serverUrl: string): Promise<string> {
-  const name = `oz_bench_${randomBytes(4).toString('hex')}`;
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function startControlPlane(databaseUrl: string): Promise<{ origin: string; process: ChildProcess }> {
-  execSync('npx nx build control-plane', { cwd: ROOT, stdio: 'ignore' });
-  const port = 18_000 + Math.floor(Math.random() * 1000);
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/control-plane/main.js')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      OZ_ADMIN_API_KEY: ADMIN_KEY,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      OZ_DB_POOL_SIZE: String(CONCURRENCY),
-      OZ_SCHEDULER_ENABLED: 'false',
-      OZ_LOG_LEVEL: process.env.OZ_LOG_LEVEL ?? 'info',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`control plane exited with ${child.exitCode}`);
-    const ok = await fetch(`${origin}/health`).then((r) => r.ok, () => false);
-    if (ok) return { origin, process: child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('control plane did not become healthy');
 }
 
 /** Realistic spread: half the rows belong to the bench tenant, states/models/names vary, 30 days of history. */

@@ -1,56 +1,9 @@
 import { createTestDatabase, queryOnce as query, type TestDatabase } from '@oz/testing';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { buildControlPlane, freePort, startControlPlaneProcess as start, waitForHealth } from './testing/control-plane-process';
 
-/** The built server, run as operators run it: `node dist/apps/control-plane/main.js [migrate]`. */
-
-const WORKSPACE = join(__dirname, '../../..');
-const MAIN = join(WORKSPACE, 'dist/apps/control-plane/main.js');
 const ADMIN_KEY = 'process-test-admin-key-0123456789';
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts main.js with exactly `env` (plus PATH), collecting its output. */
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; exit: Promise<Exit>; output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code, signal, stdout, stderr }) as Exit);
-  return { child, exit, output: () => stdout + stderr };
-}
-
 const run = (args: string[], env: Record<string, string>) => start(args, env).exit;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-async function waitForHealth(url: string, exit: Promise<Exit>, output: () => string): Promise<Response> {
-  let exited = false;
-  void exit.then(() => (exited = true));
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline && !exited; ) {
-    const response = await fetch(url).catch(() => null);
-    if (response) return response;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the server never answered ${url}:\n${output()}`);
-}
-
 
 const migrationsIn = (stdout: string): string[] => {
   const line = stdout.split('\n').find((l) => l.includes('"migrations.applied"'));
@@ -67,10 +20,7 @@ describe('the control-plane process', () => {
     return database;
   };
 
-  beforeAll(() => {
-    // Cached by Nx, so a no-op unless the sources changed; the tests must run the current code.
-    execSync('npx nx build control-plane', { cwd: WORKSPACE, stdio: 'pipe', env: { ...process.env, NX_DAEMON: 'false' } });
-  }, 300_000);
+  beforeAll(buildControlPlane, 300_000);
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -96,6 +46,25 @@ describe('the control-plane process', () => {
       expect(exit.stderr).toMatch(/OZ_ADMIN_API_KEY must be at least 16 characters/);
       expect(exit.stderr).toMatch(/PORT/);
       expect(exit.stderr).not.toMatch(/hunter2|short-secret/);
+    });
+
+    it('exits 78 naming each provider problem when OZ_STARTUP_VALIDATE_PROVIDERS=true', async () => {
+      const exit = await run([], {
+        DATABASE_URL: 'postgres://oz:oz@127.0.0.1:9/oz',
+        OZ_ADMIN_API_KEY: ADMIN_KEY,
+        OZ_STARTUP_VALIDATE_PROVIDERS: 'true',
+        OZ_PROVIDER_GLM_MODEL: 'glm-4.6',
+        OZ_PROVIDER_CLAUDE_TYPE: 'anthropic',
+        OZ_PROVIDER_CLAUDE_MODEL: 'claude-sonnet-4-5',
+        OZ_PROVIDER_CLAUDE_API_KEY: 'sk-ant-secret-123456789',
+        OZ_PROVIDER_CLAUDE_MSG_LIMIT: '5',
+        OZ_VALIDATE_HARNESSES: 'kimi',
+      });
+      expect(exit.code).toBe(78);
+      expect(exit.stderr).toMatch(/provider glm: OZ_PROVIDER_GLM_BASE_URL is required/);
+      expect(exit.stderr).toMatch(/provider claude: OZ_PROVIDER_CLAUDE_MSG_LIMIT and OZ_PROVIDER_CLAUDE_WINDOW_SECONDS go together/);
+      expect(exit.stderr).toMatch(/harness kimi has no usable provider/);
+      expect(exit.stderr).not.toContain('sk-ant-secret');
     });
 
     it('exits 78 for `migrate` too, before touching any database', async () => {

@@ -1,2 +1,3 @@
 export { createTestDatabase, type TestDatabase } from './lib/test-database';
 export { queryOnce } from './lib/query-once';
+export * from './lib/fake-providers';

@@ -158,6 +158,54 @@ describe('loadControlPlaneConfig', () => {
     expect(() => loadControlPlaneConfig({ ...minimal, HOME: '/root', OZ_SOMETHING_ELSE: '!!', port: 'nope' })).not.toThrow();
   });
 
+  describe('providers', () => {
+    const glm = { OZ_PROVIDER_GLM_MODEL: 'glm-4.6', OZ_PROVIDER_GLM_BASE_URL: 'http://127.0.0.1:9/v1' };
+
+    it('reads OZ_PROVIDER_* into the typed config', () => {
+      const { providers } = loadControlPlaneConfig({ ...minimal, ...glm, OZ_PROVIDER_FALLBACK_ORDER: 'glm', OZ_QUEUE_MAX_WAIT_SECONDS: '30' });
+      expect(providers.providers.get('glm')).toMatchObject({ type: 'openai_compatible', model: 'glm-4.6', problems: [] });
+      expect(providers.fallbackOrder).toEqual(['glm']);
+      expect(providers.queueMaxWaitMs).toBe(30_000);
+    });
+
+    it('starts with an incomplete provider (skipped at run time) unless OZ_STARTUP_VALIDATE_PROVIDERS=true', () => {
+      const incomplete = { ...minimal, OZ_PROVIDER_KIMI_MODEL: 'kimi-k2' };
+      expect(loadControlPlaneConfig(incomplete).providers.providers.get('kimi')?.problems).toEqual([
+        'OZ_PROVIDER_KIMI_BASE_URL is required for openai_compatible providers',
+      ]);
+      const message = problemsWith({ ...incomplete, OZ_STARTUP_VALIDATE_PROVIDERS: 'true' });
+      expect(message).toMatch(/provider kimi: OZ_PROVIDER_KIMI_BASE_URL is required/);
+    });
+
+    it('checks that the command of a cli provider exists when validating', () => {
+      const cli = { ...minimal, OZ_PROVIDER_LOCAL_TYPE: 'cli', OZ_STARTUP_VALIDATE_PROVIDERS: 'true', PATH: '/usr/bin:/bin' };
+      expect(problemsWith({ ...cli, OZ_PROVIDER_LOCAL_CLI_CMD: 'no-such-agent-cli' })).toMatch(
+        /provider local: command no-such-agent-cli is not an executable file on PATH/,
+      );
+      expect(loadControlPlaneConfig({ ...cli, OZ_PROVIDER_LOCAL_CLI_CMD: 'sh' }).providers.providers.get('local')?.type).toBe('cli');
+    });
+
+    it('refuses OZ_VALIDATE_HARNESSES naming a harness with no usable provider, or no harness at all', () => {
+      expect(loadControlPlaneConfig({ ...minimal, ...glm, OZ_VALIDATE_HARNESSES: 'glm' }).providers.harnessesToValidate).toEqual(['glm']);
+      const message = problemsWith({ ...minimal, ...glm, OZ_VALIDATE_HARNESSES: 'glm,claude-code,gpt5' });
+      expect(message).toMatch(/harness claude-code has no usable provider/);
+      expect(message).toMatch(/"gpt5", which is not a harness/);
+      expect(message).not.toMatch(/harness glm/);
+    });
+
+    it('always refuses malformed provider variables, naming them', () => {
+      const message = problemsWith({ ...minimal, ...glm, OZ_PROVIDER_GLM_MODLE: 'x', OZ_QUEUE_ON_SATURATION: 'perhaps' });
+      expect(message).toMatch(/OZ_PROVIDER_GLM_MODLE is not a provider setting/);
+      expect(message).toMatch(/OZ_QUEUE_ON_SATURATION must be true or false/);
+    });
+
+    it('never puts a provider API key in a message', () => {
+      const message = problemsWith({ ...minimal, OZ_PROVIDER_GLM_API_KEY: 'sk-very-secret-value', OZ_STARTUP_VALIDATE_PROVIDERS: 'true' });
+      expect(message).toMatch(/provider glm/);
+      expect(message).not.toContain('sk-very-secret-value');
+    });
+  });
+
   describe('OZ_CORS_ORIGIN', () => {
     it.each([
       [undefined, null],

@@ -34,7 +34,7 @@ export async function startControlPlane(
     DATABASE_URL: db.url,
     OZ_ADMIN_API_KEY: adminKey,
     // Replicas on one database must share the secrets key, as in production; one key per database.
-    OZ_SECRETS_KEY: createHash('sha256').update(db.name).digest('base64'),
+    OZ_SECRETS_KEY: secretsKeyFor(db),
     OZ_LOG_LEVEL: 'warn',
     OZ_SCHEDULER_ENABLED: 'false',
     // Runs stay as created unless a test turns the executor on (and configures providers).
@@ -70,6 +70,11 @@ export async function startControlPlane(
       if (!database) await db.drop();
     },
   };
+}
+
+/** The secrets key every replica on `database` shares (replicas in other processes need it too). */
+export function secretsKeyFor(database: TestDatabase): string {
+  return createHash('sha256').update(database.name).digest('base64');
 }
 
 /** A fresh tenant token; each one is its own tenant. */
