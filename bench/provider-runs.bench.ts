@@ -7,10 +7,10 @@
  *
  * A local fake provider speaking the OpenAI chat-completions protocol (streaming, zero think time)
  * stands in for the LLM. Measured in the same run:
- *   1. router overhead: a run's `created_at` (it is QUEUED) → the provider receiving its request,
- *      one run at a time, next to one direct request to the provider;
- *   2. end-to-end runs/s: N clients each creating a run through the API and waiting for SUCCEEDED,
- *      next to N clients calling the provider directly with the same request.
+ *   1. one run at a time: router overhead, from a run's `created_at` (it is QUEUED) to the provider
+ *      receiving its request, and the whole run (create → SUCCEEDED seen), next to one direct call;
+ *   2. throughput: a burst of runs created through the API, counted until all have SUCCEEDED, next
+ *      to N clients calling the provider directly (N = the executor's concurrency).
  */
 import { startFakeOpenAiServer, type FakeLlmServer } from '@oz/testing';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +22,7 @@ import { createBenchDatabase, postgresServer, startBuiltControlPlane, stopProces
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const BURST = Number(process.env.BENCH_BURST ?? 2000);
 const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 const TOKEN = `bench-tenant-${randomBytes(8).toString('hex')}`;
 const PROMPT_BODY = { model: 'fake-model', messages: [{ role: 'user', content: 'Bench prompt' }], max_tokens: 4096, stream: true };
@@ -44,11 +45,12 @@ async function main(): Promise<void> {
   try {
     console.log(`\n== one run at a time, ${SAMPLES} samples ==`);
     const providerAlone = await sequentialProviderLatency(direct, provider);
-    const overhead = await routerOverhead(api, pool, provider);
-    console.log(`\n== ${CONCURRENCY} concurrent clients, ${SECONDS}s each ==`);
+    const single = await oneRunAtATime(api, pool, provider);
+    console.log(`\n== ${CONCURRENCY} clients calling the provider directly for ${SECONDS}s ==`);
     const directLoad = await runClosedLoop(CONCURRENCY, SECONDS * 1000, () => callProvider(direct, provider));
-    const endToEnd = await runClosedLoop(CONCURRENCY, SECONDS * 1000, () => runToCompletion(api, pool));
-    report(providerAlone, overhead, directLoad, endToEnd);
+    console.log(`\n== a burst of ${BURST} runs created by ${CONCURRENCY} clients, until all have SUCCEEDED ==`);
+    const burst = await burstThroughput(api, pool);
+    report(providerAlone, single, directLoad, burst);
   } finally {
     await api.close();
     await direct.close();
@@ -85,10 +87,12 @@ async function callProvider(direct: HttpPool, provider: FakeLlmServer): Promise<
  * For each run: from `created_at` (stamped by the database when the run is queued) to the moment
  * the fake provider received the request for it. Both clocks are this machine's.
  */
-async function routerOverhead(api: HttpPool, pool: Pool, provider: FakeLlmServer): Promise<number[]> {
+async function oneRunAtATime(api: HttpPool, pool: Pool, provider: FakeLlmServer): Promise<{ overhead: number[]; whole: number[] }> {
   const overheads: number[] = [];
+  const whole: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const before = provider.requests.length;
+    const t0 = performance.now();
     const runId = await createRun(api, `overhead sample ${i}`);
     await waitFor(() => provider.requests.length > before);
     const request = provider.requests[before];
@@ -97,15 +101,41 @@ async function routerOverhead(api: HttpPool, pool: Pool, provider: FakeLlmServer
       [runId],
     );
     overheads.push(request.receivedAt - Number(rows[0]?.created_ms));
-    await waitForState(pool, runId);
+    if ((await waitForState(pool, runId)) !== 'SUCCEEDED') throw new Error(`run ${runId} did not succeed`);
+    whole.push(performance.now() - t0);
   }
-  return overheads.sort((a, b) => a - b);
+  return { overhead: overheads.sort((a, b) => a - b), whole: whole.sort((a, b) => a - b) };
 }
 
-async function runToCompletion(api: HttpPool, pool: Pool): Promise<void> {
-  const runId = await createRun(api, 'Bench prompt');
-  const state = await waitForState(pool, runId);
-  if (state !== 'SUCCEEDED') throw new Error(`run ${runId} ended ${state}`);
+/**
+ * Executor throughput without clients polling each run: create BURST runs as fast as the API takes
+ * them, then count until every one has ended. Runs/s = BURST / (first create → last SUCCEEDED).
+ */
+async function burstThroughput(api: HttpPool, pool: Pool): Promise<{ perSecond: number; createPerSecond: number }> {
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM runs`);
+  const before = Number(rows[0]?.n);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < BURST) {
+        next++;
+        await createRun(api, 'Bench prompt');
+      }
+    }),
+  );
+  const created = performance.now();
+  for (;;) {
+    const { rows: done } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM runs WHERE state IN ('SUCCEEDED','FAILED','CANCELLED')`,
+    );
+    if (Number(done[0]?.n) >= before + BURST) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const { rows: failed } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM runs WHERE state <> 'SUCCEEDED'`);
+  if (Number(failed[0]?.n) > 0) throw new Error(`${failed[0]?.n} runs did not succeed`);
+  const elapsed = performance.now() - started;
+  return { perSecond: (BURST / elapsed) * 1000, createPerSecond: (BURST / (created - started)) * 1000 };
 }
 
 async function createRun(api: HttpPool, prompt: string): Promise<string> {
@@ -138,20 +168,23 @@ async function waitFor(check: () => boolean): Promise<void> {
   throw new Error('timed out');
 }
 
-function report(providerAlone: number[], overhead: number[], directLoad: Stats, endToEnd: Stats): void {
+function report(
+  providerAlone: number[],
+  single: { overhead: number[]; whole: number[] },
+  directLoad: Stats,
+  burst: { perSecond: number; createPerSecond: number },
+): void {
+  const p = (sorted: number[]) => `${fmt(percentile(sorted, 50), 2)} / ${fmt(percentile(sorted, 99), 2)}`;
   console.log('\n| measure | provider alone | through the control plane | ratio |');
   console.log('| --- | --- | --- | --- |');
+  console.log(`| one call, p50 / p99 ms | ${p(providerAlone)} | queued → provider request: ${p(single.overhead)} | |`);
   console.log(
-    `| one call, p50 / p99 ms | ${fmt(percentile(providerAlone, 50), 2)} / ${fmt(percentile(providerAlone, 99), 2)} | ` +
-      `queued → provider request: ${fmt(percentile(overhead, 50), 2)} / ${fmt(percentile(overhead, 99), 2)} | |`,
+    `| one call, p50 / p99 ms | ${p(providerAlone)} | create → SUCCEEDED seen: ${p(single.whole)} | ` +
+      `${fmt(percentile(single.whole, 50) / percentile(providerAlone, 50), 1)}× at p50 |`,
   );
   console.log(
-    `| ${CONCURRENCY} clients, calls or runs per s | ${fmt(directLoad.perSecond, 0)} | ${fmt(endToEnd.perSecond, 0)} | ` +
-      `${fmt(endToEnd.perSecond / directLoad.perSecond, 2)} |`,
-  );
-  console.log(
-    `| ${CONCURRENCY} clients, p50 / p99 ms | ${fmt(directLoad.p50Ms, 2)} / ${fmt(directLoad.p99Ms, 2)} | ` +
-      `${fmt(endToEnd.p50Ms, 2)} / ${fmt(endToEnd.p99Ms, 2)} (create → SUCCEEDED seen) | |`,
+    `| calls or runs per s (${CONCURRENCY} at a time) | ${fmt(directLoad.perSecond, 0)} | ${fmt(burst.perSecond, 0)} ` +
+      `(burst of ${BURST}, created at ${fmt(burst.createPerSecond, 0)}/s) | ${fmt(burst.perSecond / directLoad.perSecond, 3)} |`,
   );
 }
 

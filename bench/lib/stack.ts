@@ -31,7 +31,9 @@ export async function createBenchDatabase(serverUrl: string): Promise<string> {
 export async function startBuiltControlPlane(env: Record<string, string>): Promise<{ origin: string; process: ChildProcess }> {
   execSync('npx nx build control-plane', { cwd: ROOT, stdio: 'ignore' });
   const port = 18_000 + Math.floor(Math.random() * 1000);
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/control-plane/main.js')], {
+  // e.g. BENCH_CONTROL_PLANE_NODE_ARGS=--cpu-prof to profile the server under the benchmark's load.
+  const nodeArgs = (process.env.BENCH_CONTROL_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/control-plane/main.js')], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AmbientAgentConfig, RunState } from '@oz/contract';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { pgPool } from '../database/pg-pool';
 import { statesThatCanMoveTo } from '../runs/run-state';
 
@@ -35,11 +36,29 @@ const from = (to: RunState): RunState[] => statesThatCanMoveTo(to).filter((state
  * took over, is never written by an executor that lost it.
  */
 @Injectable()
-export class ExecutionRepository {
+export class ExecutionRepository implements OnApplicationShutdown {
   private readonly pool: Pool;
+  /**
+   * For bookkeeping a crash may lose without harm (claims, leases, progress): its commits do not
+   * wait for the WAL flush, which would otherwise be most of a run's overhead. Losing such a write
+   * in a database crash only means a lease lapses and the run is taken over. The end of a run goes
+   * through the regular pool: once a client has seen SUCCEEDED, it stays so.
+   */
+  private readonly bookkeeping: Pool;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() dataSource: DataSource, @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig) {
     this.pool = pgPool(dataSource);
+    this.bookkeeping = new Pool({
+      connectionString: config.databaseUrl,
+      max: Math.max(2, Math.min(4, config.executor.concurrency)),
+      idleTimeoutMillis: 30_000,
+      application_name: 'oz-control-plane-executor',
+      options: '-c synchronous_commit=off',
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.bookkeeping.end();
   }
 
   /**
@@ -47,7 +66,7 @@ export class ExecutionRepository {
    * previous holder stopped renewing its lease. SKIP LOCKED lets replicas claim side by side.
    */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedRun[]> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.bookkeeping.query<{
       id: string;
       prompt: string;
       model_id: string | null;
@@ -86,7 +105,7 @@ export class ExecutionRepository {
   /** Extends the leases still held; returns the ids of those runs (the others were cancelled or lost). */
   async renew(owner: string, ids: string[], leaseMs: number): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.bookkeeping.query<{ id: string }>(
       `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $3 / 1000.0)
        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = ANY($4)
        RETURNING id`,
@@ -97,7 +116,7 @@ export class ExecutionRepository {
 
   /** A provider is about to be called: the run is INPROGRESS with that provider, its output starts over. */
   async startAttempt(id: string, owner: string, attempt: Attempt): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.bookkeeping.query(
       `UPDATE runs
        SET state = 'INPROGRESS', started_at = coalesce(started_at, now()), updated_at = now(),
            provider_key = $3, provider_type = $4, provider_model = $5, output = NULL,
@@ -110,7 +129,7 @@ export class ExecutionRepository {
 
   /** The answer so far, so readers see it grow. */
   async saveOutput(id: string, owner: string, output: string): Promise<void> {
-    await this.pool.query(
+    await this.bookkeeping.query(
       `UPDATE runs SET output = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND state = 'INPROGRESS'`,
       [id, owner, output],
     );
@@ -135,7 +154,7 @@ export class ExecutionRepository {
 
   /** Every provider is saturated: back to QUEUED until `availableAt`, for any replica to take then. */
   async requeue(id: string, owner: string, availableAt: Date, statusMessage: string): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.bookkeeping.query(
       `UPDATE runs
        SET state = 'QUEUED', available_at = $3, saturated_since = coalesce(saturated_since, now()),
            status_message = $4, output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
@@ -148,7 +167,7 @@ export class ExecutionRepository {
   /** On shutdown: hands the runs back, queued and free to take at once, without counting a recovery. */
   async release(ids: string[], owner: string): Promise<number> {
     if (!ids.length) return 0;
-    const result = await this.pool.query(
+    const result = await this.bookkeeping.query(
       `UPDATE runs
        SET state = 'QUEUED', output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
            status_message = 'Its control-plane replica stopped; waiting to run again'

@@ -4,13 +4,19 @@ import { OpenAiCompatibleClient } from './clients/openai-compatible';
 import type { ProviderClient, ProviderClientFactory } from './clients/provider-client';
 import { ProviderError } from './provider-error';
 import type { ProviderDefinition, ProviderSettings } from './provider-settings';
-import type { QuotaStore } from './quota-store';
+import type { QuotaStore, Reservation } from './quota-store';
 import { planRoute, type RouteSelector } from './route-plan';
 
 /** How long a provider that answered 429 without Retry-After is left alone. */
 export const DEFAULT_RATE_LIMIT_PAUSE_MS = 60_000;
 /** A Retry-After longer than this is capped: the provider is tried again, not abandoned for a day. */
 const MAX_RATE_LIMIT_PAUSE_MS = 3_600_000;
+/**
+ * How stale this replica's view of other replicas' 429 pauses may be, for providers without a quota
+ * (those with one read the pause in the same statement that takes the slot). A second saves a
+ * database round trip per call; a 429 seen by another replica reaches this one within that second.
+ */
+const BLOCKS_REFRESH_MS = 1000;
 
 export interface RouteRequest extends RouteSelector {
   /** Recorded with each quota use, so an operator can tell which run spent a slot. */
@@ -54,6 +60,7 @@ export type RouteOutcome =
  */
 export class ProviderRouter {
   private readonly clients = new Map<string, ProviderClient>();
+  private blocks: { read: number; until: Map<string, Date> } = { read: -Infinity, until: new Map() };
 
   constructor(
     readonly settings: ProviderSettings,
@@ -77,7 +84,7 @@ export class ProviderRouter {
     let earliestFree: Date | undefined;
     for (const { provider, model } of plan.candidates) {
       if (request.signal.aborted) return { kind: 'cancelled' };
-      const reservation = await this.quotas.reserve(provider.key, provider.quota, request.runId);
+      const reservation = await this.reserve(provider, request.runId);
       if (reservation.reserved === false) {
         saturated.push(describeSaturation(provider, reservation.used, reservation.nextFreeAt));
         earliestFree = earliest(earliestFree, reservation.nextFreeAt);
@@ -107,6 +114,7 @@ export class ProviderRouter {
           const pause = Math.min(error.details.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS, MAX_RATE_LIMIT_PAUSE_MS);
           const until = new Date(this.now().getTime() + pause);
           await this.quotas.block(provider.key, until, error.message);
+          this.blocks.until.set(provider.key, until);
           earliestFree = earliest(earliestFree, until);
         }
       }
@@ -129,6 +137,17 @@ export class ProviderRouter {
       };
     }
     return { kind: 'saturated', retryAt: earliestFree, message: `Waiting for a provider slot until ${earliestFree.toISOString()}: ${tried}` };
+  }
+
+  /** A slot of the provider's quota; without a quota only a 429 pause (seen by any replica) refuses. */
+  private async reserve(provider: ProviderDefinition, runId: string | null): Promise<Reservation> {
+    if (provider.quota) return this.quotas.reserve(provider.key, provider.quota, runId);
+    const now = this.now();
+    if (now.getTime() - this.blocks.read > BLOCKS_REFRESH_MS) {
+      this.blocks = { read: now.getTime(), until: await this.quotas.activeBlocks() };
+    }
+    const blockedUntil = this.blocks.until.get(provider.key);
+    return blockedUntil && blockedUntil > now ? { reserved: false, used: 0, nextFreeAt: blockedUntil } : { reserved: true, useId: null, used: 0 };
   }
 
   private client(provider: ProviderDefinition): ProviderClient {

@@ -117,6 +117,14 @@ export class QuotaStore {
     );
   }
 
+  /** Every provider resting after a 429, and until when. */
+  async activeBlocks(): Promise<Map<string, Date>> {
+    const { rows } = await this.pool.query<{ provider_key: string; blocked_until: Date }>(
+      'SELECT provider_key, blocked_until FROM provider_blocks WHERE blocked_until > clock_timestamp()',
+    );
+    return new Map(rows.map((row) => [row.provider_key, row.blocked_until]));
+  }
+
   /** The window as it stands now, for operators. */
   async usage(providerKey: string, limits: QuotaLimits | null, at?: Date): Promise<QuotaUsage> {
     const { rows } = await this.pool.query<{

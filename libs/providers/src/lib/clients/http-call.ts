@@ -94,8 +94,8 @@ export async function postToProvider(
     clearTimeout(total);
     clearTimeout(idle);
     request.signal.removeEventListener('abort', onCancel);
-    // Leaves no socket behind when we stopped reading early (an error event, a thrown reader).
-    if (!controller.signal.aborted) controller.abort();
+    // Leaving the `for await` early (an error event, a thrown reader) cancels the body, which closes
+    // the connection: nothing is left behind.
   }
 }
 
