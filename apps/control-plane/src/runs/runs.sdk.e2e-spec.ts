@@ -330,6 +330,8 @@ describe('runs through the official oz-agent-sdk', () => {
         scope: { type: 'User' },
         session_link: null,
         status_message: null,
+        output: null,
+        provider: null,
       });
       expect(new Date(run.created_at).toISOString()).toBe(run.created_at);
       expect(new Date(run.created_at).getTime()).toBeGreaterThanOrEqual(before);
