@@ -114,6 +114,23 @@ describe('provider runs survive the replica that executes them', () => {
     }
   }, 60_000);
 
+  it('keeps a run that outlasts its lease: renewals stop another replica from taking it over', async () => {
+    // Seven seconds of streaming against a three-second lease, with a second replica polling hard.
+    provider.script(() => ({ kind: 'answer', chunks: ['slow ', 'but ', 'steady'], chunkDelayMs: 3_500 }));
+    const first = await startSurvivor();
+    const second = await startSurvivor();
+    try {
+      const { run_id } = await first.sdk().agent.run({ prompt: 'take your time' });
+      const run = await waitForRun(second.sdk(), run_id, inState('SUCCEEDED', 'FAILED'), 20_000);
+      expect(run).toMatchObject({ state: 'SUCCEEDED', output: 'slow but steady' });
+      expect(provider.requests.filter((r) => r.prompt === 'take your time')).toHaveLength(1);
+      const [row] = await queryOnce<{ lease_recoveries: number }>(database.url, `SELECT lease_recoveries FROM runs WHERE id = '${run_id}'`);
+      expect(row?.lease_recoveries).toBe(0);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  }, 60_000);
+
   it('hands its runs back on a graceful shutdown, so another replica takes them at once', async () => {
     provider.script((_request, index) => (index === 0 ? { kind: 'hang' } : { kind: 'answer', text: 'second replica answer' }));
     // A long lease: only the hand-back, not a lapse, can explain a prompt takeover.
