@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadProviderSettings } from '../../libs/providers/src';
 import { provideDatabase, type StackDatabase } from './database';
 import { loadLocalSecrets, type LocalSecrets } from './local-secrets';
 import {
@@ -140,11 +141,23 @@ function printBanner({ secrets, controlPlanePort }: StackConfig, database: Stack
     `  API docs   ${base}/api/docs`,
     `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
     `  Data       ${database.description}`,
+    `  Providers  ${providersLine()}`,
     `  Try        curl -H "Authorization: Bearer ${bearer}" ${base}/api/v1/agent/runs`,
     'Press Ctrl-C to stop.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Which OZ_PROVIDER_* the control plane will use; a bad setting is the control plane's to report. */
+function providersLine(): string {
+  try {
+    const { providers } = loadProviderSettings(process.env);
+    if (!providers.size) return 'none: runs without an environment fail until you set OZ_PROVIDER_* (README, Providers)';
+    return [...providers.values()].map((p) => `${p.key} (${p.type}${p.problems.length ? ', incomplete' : `, ${p.model}`})`).join(', ');
+  } catch {
+    return 'misconfigured (see the control plane log)';
+  }
 }
 
 main().then(
