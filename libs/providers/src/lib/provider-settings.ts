@@ -174,7 +174,11 @@ function defineProvider(
   const harnessDefault = Object.values(HARNESS_DEFAULTS).find((d) => d.providerKey === key);
   const typeText = s.TYPE?.toLowerCase() ?? harnessDefault?.type ?? 'openai_compatible';
   const type = PROVIDER_TYPES.find((t) => t === typeText);
-  if (!type) problems.push(`${name('TYPE')} must be one of ${PROVIDER_TYPES.join(', ')} (got "${s.TYPE}")`);
+  if (!type) {
+    // Nothing else can be judged without knowing what kind of provider this is.
+    problems.push(`${name('TYPE')} must be one of ${PROVIDER_TYPES.join(', ')} (got "${s.TYPE}")`);
+    return { ...UNUSABLE, key, model: s.MODEL ?? '', problems };
+  }
 
   const model = s.MODEL ?? (type === 'cli' ? 'default' : '');
   if (!model) problems.push(`${name('MODEL')} is required for ${type} providers`);
@@ -209,7 +213,7 @@ function defineProvider(
 
   return {
     key,
-    type: type ?? 'openai_compatible',
+    type,
     model,
     baseUrl,
     apiKey: s.API_KEY ?? null,
@@ -223,6 +227,19 @@ function defineProvider(
     problems,
   };
 }
+
+/** The fields of a provider that cannot be used at all; only its key, model and problems matter. */
+const UNUSABLE: Omit<ProviderDefinition, 'key' | 'model' | 'problems'> = {
+  type: 'openai_compatible',
+  baseUrl: null,
+  apiKey: null,
+  quota: null,
+  timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000,
+  idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_SECONDS * 1000,
+  maxTokens: DEFAULT_MAX_TOKENS,
+  stream: true,
+  cli: null,
+};
 
 function harnessFromVariableSuffix(suffix: string): Harness | undefined {
   return HARNESSES.find((h) => h.toUpperCase().replace(/[^A-Z0-9]/g, '_') === suffix);

@@ -52,6 +52,7 @@ export async function postToProvider(
     );
   };
 
+  let answering = false;
   try {
     stillAlive();
     const response = await fetch(call.url, {
@@ -61,6 +62,7 @@ export async function postToProvider(
       signal: controller.signal,
     });
     stillAlive();
+    answering = true;
     if (!response.ok) throw await errorFromResponse(provider, response);
 
     const contentType = response.headers.get('content-type') ?? '';
@@ -89,7 +91,11 @@ export async function postToProvider(
   } catch (error) {
     if (abortReason) throw abortReason;
     if (error instanceof ProviderError) throw error;
-    throw new ProviderError('network', `${provider.key}: ${networkReason(error)}`);
+    const reason = networkReason(error);
+    throw new ProviderError(
+      'network',
+      answering ? `${provider.key}: the connection broke during the answer (${reason})` : `${provider.key}: cannot reach the provider (${reason})`,
+    );
   } finally {
     clearTimeout(total);
     clearTimeout(idle);
@@ -137,10 +143,10 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
+/** The most specific thing fetch says: a system or undici error code, else a message. */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `cannot reach the provider (${cause.code})`;
-  return `cannot reach the provider (${cause?.message ?? (error as Error).message ?? String(error)})`;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
 function seconds(ms: number): string {
