@@ -5,6 +5,8 @@ import { readSseEvents, type SseEvent } from './sse';
 
 /** Error bodies are read only this far: a reason is a sentence, not a page. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** An answer longer than this is a runaway, not an answer (the same cap as a CLI's output). */
+const MAX_ANSWER_CHARS = 10 * 1024 * 1024;
 
 export interface HttpCall {
   url: string;
@@ -81,6 +83,9 @@ export async function postToProvider(
 
     let answer = '';
     const emit = (text: string) => {
+      if (answer.length + text.length > MAX_ANSWER_CHARS) {
+        throw new ProviderError('bad_response', `${provider.key}: the answer grew past ${MAX_ANSWER_CHARS} characters; stopped`);
+      }
       answer += text;
       request.onDelta?.(text);
     };
