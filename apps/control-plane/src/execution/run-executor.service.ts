@@ -46,7 +46,8 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly executions = new Map<string, Execution>();
   private readonly timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryAt = Infinity;
+  /** When runs this replica requeued become due, earliest first. */
+  private retryTimes: number[] = [];
   private filling: Promise<void> | null = null;
   private wakeAgain = false;
   private stopping = false;
@@ -230,15 +231,22 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** A requeued run is due at `at`: look again then rather than at the next poll. */
   private wakeAt(at: Date): void {
-    const when = at.getTime();
-    if (when >= this.retryAt && this.retryAt > Date.now()) return;
+    this.retryTimes.push(at.getTime());
+    this.retryTimes.sort((a, b) => a - b);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
     clearTimeout(this.retryTimer);
-    this.retryAt = when;
+    const next = this.retryTimes[0];
+    if (next === undefined || this.stopping) return;
     // A few ms late, so the database clock has certainly passed `available_at` too.
     this.retryTimer = setTimeout(() => {
-      this.retryAt = Infinity;
+      const now = Date.now();
+      this.retryTimes = this.retryTimes.filter((time) => time > now);
       this.wake();
-    }, Math.max(0, when - Date.now()) + 20);
+      this.scheduleRetry();
+    }, Math.max(0, next - Date.now()) + 20);
   }
 
   private stop(id: string, reason: StopReason): void {
