@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller';
 import { RetentionModule } from './retention/retention.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { WorkersModule } from './workers/workers.module';
 
 @Global()
 @Module({})
@@ -70,6 +71,7 @@ export class ControlPlaneModule {
         SchedulesModule,
         RetentionModule,
         ExecutionModule,
+        WorkersModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],

@@ -13,6 +13,8 @@ import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from
 import { requestIdFor } from './common/http/request-id';
 import { SecretBox } from './common/secrets/secret-box';
 import { createValidationPipe, RequestShapePipe } from './common/http/validation';
+import { WorkerUpgradeAuth } from './workers/worker-upgrade-auth';
+import { WorkerWsAdapter } from './workers/worker-ws.adapter';
 
 /** Headers the official SDK sends, which a browser client needs CORS to allow. */
 const SDK_HEADERS = [
@@ -78,6 +80,7 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
   app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(new RequestShapePipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorResponseFilter());
+  app.useWebSocketAdapter(new WorkerWsAdapter(app, new WorkerUpgradeAuth(config)));
 
   const fastify = app.getHttpAdapter().getInstance();
   // Registering a parser here also stops Nest adding its defaults (JSON and forms); with Fastify's

@@ -2,3 +2,4 @@ export * from './lib/runs';
 export * from './lib/environments';
 export * from './lib/schedules';
 export * from './lib/errors';
+export * from './lib/worker-protocol';

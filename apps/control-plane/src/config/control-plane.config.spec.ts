@@ -85,6 +85,15 @@ describe('loadControlPlaneConfig', () => {
       retention: { days: 30, sweepIntervalMs: 3_600_000, batchSize: 1000 },
       scheduler: { enabled: true, pollIntervalMs: 10_000 },
       executor: { concurrency: 8, leaseMs: 30_000, pollIntervalMs: 5_000, maxRecoveries: 3 },
+      workers: {
+        token: null,
+        sidecarImage: 'oz-sidecar:latest',
+        claimTimeoutMs: 30_000,
+        leaseMs: 120_000,
+        retryLostRuns: false,
+        pollIntervalMs: 5_000,
+        logMaxLines: 5_000,
+      },
       providers: expect.objectContaining({ fallbackOrder: [], queueOnSaturation: true, queueMaxWaitMs: 300_000 }),
     });
   });

@@ -153,6 +153,46 @@ export class ControlPlaneEnv {
   @IsInt()
   @Min(0)
   OZ_EXECUTOR_MAX_RECOVERIES = 3;
+
+  @describeVariable('Token workers may connect with instead of the admin key (it grants nothing else).', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'OZ_WORKER_TOKEN must be at least 16 characters' })
+  OZ_WORKER_TOKEN?: string;
+
+  @describeVariable('Image whose /agent folder is mounted into every task container (the sidecar, docker/sidecar).')
+  @IsString()
+  OZ_WORKER_SIDECAR_IMAGE = 'oz-sidecar:latest';
+
+  @describeVariable('Seconds a worker has to claim an assigned run before it goes back to PENDING.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OZ_WORKER_CLAIM_TIMEOUT_SECONDS = 30;
+
+  @describeVariable('Seconds without any sign of a worker (messages, pings) before its runs count as lost.')
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  OZ_WORKER_LEASE_SECONDS = 120;
+
+  @describeVariable('What happens to a run whose worker was lost: FAILED (false) or back to PENDING for another worker (true).')
+  @Transform(toBoolean)
+  @IsBoolean()
+  OZ_WORKER_RETRY_LOST_RUNS = false;
+
+  @describeVariable('How often a replica looks for PENDING runs and lapsed worker leases, in milliseconds (a notification wakes it sooner).')
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  OZ_DISPATCH_POLL_INTERVAL_MS = 5_000;
+
+  @describeVariable('Log lines kept per run (the oldest are dropped).')
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OZ_RUN_LOG_MAX_LINES = 5_000;
 }
 
 export interface ControlPlaneConfig {
@@ -169,6 +209,15 @@ export interface ControlPlaneConfig {
   retention: { days: number; sweepIntervalMs: number; batchSize: number };
   scheduler: { enabled: boolean; pollIntervalMs: number };
   executor: { concurrency: number; leaseMs: number; pollIntervalMs: number; maxRecoveries: number };
+  workers: {
+    token: string | null;
+    sidecarImage: string;
+    claimTimeoutMs: number;
+    leaseMs: number;
+    retryLostRuns: boolean;
+    pollIntervalMs: number;
+    logMaxLines: number;
+  };
   /** `OZ_PROVIDER_*` and the queue settings, read by @oz/providers (documented under Providers in the README). */
   providers: ProviderSettings;
 }
@@ -215,6 +264,15 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
       leaseMs: parsed.OZ_EXECUTOR_LEASE_SECONDS * 1000,
       pollIntervalMs: parsed.OZ_EXECUTOR_POLL_INTERVAL_MS,
       maxRecoveries: parsed.OZ_EXECUTOR_MAX_RECOVERIES,
+    },
+    workers: {
+      token: parsed.OZ_WORKER_TOKEN ?? null,
+      sidecarImage: parsed.OZ_WORKER_SIDECAR_IMAGE,
+      claimTimeoutMs: parsed.OZ_WORKER_CLAIM_TIMEOUT_SECONDS * 1000,
+      leaseMs: parsed.OZ_WORKER_LEASE_SECONDS * 1000,
+      retryLostRuns: parsed.OZ_WORKER_RETRY_LOST_RUNS,
+      pollIntervalMs: parsed.OZ_DISPATCH_POLL_INTERVAL_MS,
+      logMaxLines: parsed.OZ_RUN_LOG_MAX_LINES,
     },
     providers: providers as ProviderSettings,
   };

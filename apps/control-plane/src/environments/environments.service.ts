@@ -47,6 +47,11 @@ export class EnvironmentsService {
     return new Map(found.map((e) => [e.id, e]));
   }
 
+  /** For the dispatcher only: the environment of a run, whoever owns it (the run was checked at creation). */
+  findForDispatch(id: string): Promise<EnvironmentEntity | null> {
+    return this.environments.findById(id, undefined);
+  }
+
   isVisible(principal: Principal, id: string): Promise<boolean> {
     return this.environments.exists(id, ownerScope(principal));
   }

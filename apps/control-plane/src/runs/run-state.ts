@@ -10,7 +10,8 @@ export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = 
   PENDING: ['CLAIMED', 'FAILED', 'CANCELLED'],
   CLAIMED: ['PENDING', 'INPROGRESS', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
   // Back to QUEUED: a provider run whose providers all became saturated waits for a slot.
-  INPROGRESS: ['QUEUED', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
+  // Back to PENDING: a worker run whose worker was lost, when lost runs are retried.
+  INPROGRESS: ['QUEUED', 'PENDING', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
   SUCCEEDED: [],
   FAILED: [],
   CANCELLED: [],

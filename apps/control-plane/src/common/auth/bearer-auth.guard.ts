@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../../config/control-plane.config';
 import { ApiException } from '../errors/api-exception';
 import { ADMIN_ROUTE, PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
 import { principalFor } from './principal';
+import { SecretDigest } from './secret-digest';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -14,43 +14,34 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
-  private readonly adminKeyDigest: Buffer | null;
+  private readonly adminKey: SecretDigest | null;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig,
   ) {
-    this.adminKeyDigest = config.adminApiKey ? digest(config.adminApiKey) : null;
+    this.adminKey = SecretDigest.of(config.adminApiKey);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = bearerToken(request.headers.authorization);
+    const token = bearerTokenOf(request.headers.authorization);
     if (!token) {
       throw new ApiException(401, 'authentication_required', 'Missing or malformed Authorization header; send "Bearer <token>" with a token of at least 8 characters');
     }
-    request.principal = principalFor(token, this.isAdminToken(token));
+    request.principal = principalFor(token, this.adminKey?.matches(token) ?? false);
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()]);
     if (adminOnly && !request.principal.isAdmin) {
       throw new ApiException(403, 'admin_required', 'Only the admin key (OZ_ADMIN_API_KEY) may use this route');
     }
     return true;
   }
-
-  /** Compares digests of equal length so the comparison takes the same time whatever the input. */
-  private isAdminToken(token: string): boolean {
-    return this.adminKeyDigest !== null && timingSafeEqual(digest(token), this.adminKeyDigest);
-  }
 }
 
-function bearerToken(header: string | undefined): string | null {
+export function bearerTokenOf(header: string | undefined): string | null {
   const match = header ? BEARER.exec(header) : null;
   // Very short tokens are refused: any token opens a tenant, so a guessable one would be shared by accident.
   return match && match[1].length >= 8 && match[1].length <= 4096 ? match[1] : null;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }
