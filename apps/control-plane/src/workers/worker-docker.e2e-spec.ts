@@ -1,0 +1,187 @@
+import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
+import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
+
+/**
+ * Worker mode end to end on a real Docker engine: the official SDK creates an environment and a
+ * run, the control plane assigns it to our worker (a real process), which runs the task image with
+ * the sidecar mounted at /agent. Images are built here from local files (no registry exists) and
+ * task containers have no network; the repository is a local git repo mounted into them.
+ */
+const WORKSPACE = join(__dirname, '../../../..');
+const SIDECAR_IMAGE = 'oz-sidecar:e2e';
+const TASK_IMAGE = 'oz-test-task:e2e';
+const WORKER_TOKEN = 'docker-worker-token-0123456789';
+
+describe('worker mode on a real Docker engine', () => {
+  let cp: ControlPlaneHarness;
+  let repos: string;
+  const workers: ChildProcess[] = [];
+  const token = tenantToken('docker');
+
+  beforeAll(async () => {
+    try {
+      execFileSync('docker', ['info'], { stdio: 'pipe' });
+    } catch {
+      throw new Error('These tests need a Docker engine: install docker.io and start dockerd (.ci/run does)');
+    }
+    execSync('npx nx build worker --outputStyle=static', { cwd: WORKSPACE, stdio: 'pipe', env: { ...process.env, NX_DAEMON: 'false' } });
+    execFileSync('docker', ['build', '-q', '-t', SIDECAR_IMAGE, join(WORKSPACE, 'docker/sidecar')], { stdio: 'pipe' });
+    execFileSync(join(WORKSPACE, 'docker/test-task/build.sh'), [TASK_IMAGE], { stdio: 'pipe' });
+    repos = mkdtempSync(join(tmpdir(), 'oz-repos-'));
+    execSync(
+      `git init -q app && cd app && echo 'hello from the repo' > README.md && git add . && ` +
+        `git -c user.email=t@example.com -c user.name=test commit -qm init`,
+      { cwd: repos, stdio: 'pipe' },
+    );
+    cp = await startControlPlane({
+      OZ_WORKER_TOKEN: WORKER_TOKEN,
+      OZ_WORKER_SIDECAR_IMAGE: SIDECAR_IMAGE,
+      OZ_WORKER_LEASE_SECONDS: '5',
+      OZ_DISPATCH_POLL_INTERVAL_MS: '250',
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+    await cp?.close();
+  });
+
+  function startWorker(workerId: string): ChildProcess & { output: () => string } {
+    const child = spawn(
+      process.execPath,
+      [join(WORKSPACE, 'dist/apps/worker/main.js'), '--worker-id', workerId, '--mount', `${repos}:/srv/repos:ro`, '--max-concurrent-tasks', '2'],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          OZ_CONTROL_PLANE_URL: cp.origin,
+          OZ_WORKER_API_KEY: WORKER_TOKEN,
+          OZ_TASK_NETWORK: 'none',
+          OZ_TASK_MEMORY_MB: '256',
+          OZ_LOG_LEVEL: 'warn',
+        },
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    workers.push(child);
+    return Object.assign(child, { output: () => output });
+  }
+
+  async function environment(name: string, envVars: Record<string, string>, extra: Record<string, unknown> = {}): Promise<string> {
+    const response = await cp.request('/api/v1/environments', {
+      token,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, docker_image: TASK_IMAGE, env_vars: envVars, ...extra }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  const tasksOf = (runId: string) =>
+    execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=oz.task-id=${runId}`], { encoding: 'utf8' }).trim();
+
+  it('runs a task: repos, setup commands and env vars arrive; the output file becomes the output, its PR link an artifact', async () => {
+    startWorker('docker-worker-1');
+    const agent = [
+      'echo "prompt: $(cat)"',
+      'echo "secret: $API_TOKEN"',
+      'echo "repo: $(cat /workspace/app/README.md)"',
+      'echo "setup: $(cat /workspace/setup-done)"',
+      'echo "Opened https://github.com/acme/app/pull/17 (branch: oz/fix-readme)"',
+    ].join('; ');
+    const environmentId = await environment('full-flow', { API_TOKEN: 'tok-123', OZ_AGENT_COMMAND: agent }, {
+      repos: ['file:///srv/repos/app'],
+      setup_commands: ['echo ready > /workspace/setup-done'],
+    });
+    const sdk = cp.sdk(token);
+    const { run_id } = await sdk.agent.run({ prompt: 'Update the README', config: { environment_id: environmentId } });
+    const run = await waitForRun(sdk, run_id, inState('SUCCEEDED', 'FAILED', 'CANCELLED'), 60_000);
+    expect(run.status_message).toBeNull();
+    expect(run).toMatchObject({
+      state: 'SUCCEEDED',
+      output: [
+        'prompt: Update the README',
+        'secret: tok-123',
+        'repo: hello from the repo',
+        'setup: ready',
+        'Opened https://github.com/acme/app/pull/17 (branch: oz/fix-readme)',
+      ].join('\n'),
+      artifacts: [{ artifact_type: 'PULL_REQUEST', data: { url: 'https://github.com/acme/app/pull/17', branch: 'oz/fix-readme' } }],
+    });
+    const logs = await (await cp.request(`/api/v1/agent/runs/${run_id}/logs`, { token })).json();
+    expect(logs.lines.map((l: { line: string }) => l.line)).toEqual(expect.arrayContaining(['oz-sidecar: setup: echo ready > /workspace/setup-done']));
+    expect(tasksOf(run_id)).toBe(''); // the container was removed
+  }, 90_000);
+
+  it('fails the run with the agent’s exit code, and says so when the harness CLI is missing', async () => {
+    const failing = await environment('failing', { OZ_AGENT_COMMAND: 'echo about to fail; exit 3' });
+    const sdk = cp.sdk(token);
+    const failed = await waitForRun(sdk, (await sdk.agent.run({ prompt: 'fail', config: { environment_id: failing } })).run_id, inState('SUCCEEDED', 'FAILED'), 60_000);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.status_message?.message).toBe('The agent exited with code 3 (container_exit, exit code 3)');
+    expect(failed.output).toContain('about to fail');
+
+    const noCli = await environment('no-cli', {});
+    const missing = await waitForRun(
+      sdk,
+      (await sdk.agent.run({ prompt: 'use claude', config: { environment_id: noCli, harness: { type: 'claude' } } as never })).run_id,
+      inState('SUCCEEDED', 'FAILED'),
+      60_000,
+    );
+    expect(missing.state).toBe('FAILED');
+    expect(missing.status_message?.message).toMatch(/exit code 127/);
+    const logs = await (await cp.request(`/api/v1/agent/runs/${missing.run_id}/logs`, { token })).json();
+    expect(logs.lines.map((l: { line: string }) => l.line).join('\n')).toMatch(/the claude CLI is not installed in this image/);
+  }, 120_000);
+
+  it('stops the container when the run is cancelled, and ends CANCELLED', async () => {
+    const slow = await environment('slow', { OZ_AGENT_COMMAND: 'echo started; sleep 120' });
+    const sdk = cp.sdk(token);
+    const { run_id } = await sdk.agent.run({ prompt: 'take forever', config: { environment_id: slow } });
+    await waitForRun(sdk, run_id, inState('INPROGRESS'), 60_000);
+    expect(tasksOf(run_id)).not.toBe('');
+    await sdk.agent.runs.cancel(run_id);
+    for (const deadline = Date.now() + 20_000; tasksOf(run_id) !== '' && Date.now() < deadline; ) await sleep(200);
+    expect(tasksOf(run_id)).toBe('');
+    await sleep(500);
+    expect((await retrieveRun(sdk, run_id)).state).toBe('CANCELLED');
+  }, 90_000);
+
+  it('fails the runs of a worker killed mid-run once its lease lapses', async () => {
+    for (const worker of workers.splice(0)) {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+    const doomed = startWorker('doomed-worker');
+    const slow = await environment('slow-doomed', { OZ_AGENT_COMMAND: 'sleep 120' });
+    const sdk = cp.sdk(token);
+    const { run_id } = await sdk.agent.run({ prompt: 'outlive the worker', config: { environment_id: slow } });
+    await waitForRun(sdk, run_id, inState('INPROGRESS'), 60_000);
+    doomed.kill('SIGKILL');
+    const run = await waitForRun(sdk, run_id, inState('FAILED', 'SUCCEEDED'), 30_000);
+    expect(run.status_message?.message).toMatch(/^Lost contact with worker doomed-worker/);
+    execFileSync('docker', ['rm', '-f', ...tasksOf(run_id).split('\n').filter(Boolean)], { stdio: 'pipe' });
+  }, 120_000);
+
+  it('exits with a clear message when the control plane cannot be reached and the reconnect limit is hit', async () => {
+    const child = spawn(process.execPath, [join(WORKSPACE, 'dist/apps/worker/main.js'), '--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
+      env: { PATH: process.env['PATH'] ?? '', OZ_WORKER_API_KEY: WORKER_TOKEN, OZ_RECONNECT_MAX_ATTEMPTS: '2', OZ_LOG_LEVEL: 'fatal' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(69);
+    expect(stderr).toMatch(/Could not connect to the control plane at ws:\/\/127\.0\.0\.1:9\/api\/v1\/selfhosted\/worker\/ws: 2 failed attempts \(OZ_RECONNECT_MAX_ATTEMPTS=2\)/);
+  }, 30_000);
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
