@@ -1,9 +1,7 @@
-import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
+import { prepareDockerWorkers, SIDECAR_IMAGE, startWorkerProcess, TASK_IMAGE, taskContainersOf, WORKER_MAIN, WORKER_TOKEN } from '../testing/docker-workers';
 import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
 
 /**
@@ -12,11 +10,6 @@ import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
  * the sidecar mounted at /agent. Images are built here from local files (no registry exists) and
  * task containers have no network; the repository is a local git repo mounted into them.
  */
-const WORKSPACE = join(__dirname, '../../../..');
-const SIDECAR_IMAGE = 'oz-sidecar:e2e';
-const TASK_IMAGE = 'oz-test-task:e2e';
-const WORKER_TOKEN = 'docker-worker-token-0123456789';
-
 describe('worker mode on a real Docker engine', () => {
   let cp: ControlPlaneHarness;
   let repos: string;
@@ -24,20 +17,7 @@ describe('worker mode on a real Docker engine', () => {
   const token = tenantToken('docker');
 
   beforeAll(async () => {
-    try {
-      execFileSync('docker', ['info'], { stdio: 'pipe' });
-    } catch {
-      throw new Error('These tests need a Docker engine: install docker.io and start dockerd (.ci/run does)');
-    }
-    execSync('npx nx build worker --outputStyle=static', { cwd: WORKSPACE, stdio: 'pipe', env: { ...process.env, NX_DAEMON: 'false' } });
-    execFileSync('docker', ['build', '-q', '-t', SIDECAR_IMAGE, join(WORKSPACE, 'docker/sidecar')], { stdio: 'pipe' });
-    execFileSync(join(WORKSPACE, 'docker/test-task/build.sh'), [TASK_IMAGE], { stdio: 'pipe' });
-    repos = mkdtempSync(join(tmpdir(), 'oz-repos-'));
-    execSync(
-      `git init -q app && cd app && echo 'hello from the repo' > README.md && git add . && ` +
-        `git -c user.email=t@example.com -c user.name=test commit -qm init`,
-      { cwd: repos, stdio: 'pipe' },
-    );
+    ({ repos } = prepareDockerWorkers());
     cp = await startControlPlane({
       OZ_WORKER_TOKEN: WORKER_TOKEN,
       OZ_WORKER_SIDECAR_IMAGE: SIDECAR_IMAGE,
@@ -51,26 +31,10 @@ describe('worker mode on a real Docker engine', () => {
     await cp?.close();
   });
 
-  function startWorker(workerId: string): ChildProcess & { output: () => string } {
-    const child = spawn(
-      process.execPath,
-      [join(WORKSPACE, 'dist/apps/worker/main.js'), '--worker-id', workerId, '--mount', `${repos}:/srv/repos:ro`, '--max-concurrent-tasks', '2'],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          OZ_CONTROL_PLANE_URL: cp.origin,
-          OZ_WORKER_API_KEY: WORKER_TOKEN,
-          OZ_TASK_NETWORK: 'none',
-          OZ_TASK_MEMORY_MB: '256',
-          OZ_LOG_LEVEL: 'warn',
-        },
-      },
-    );
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    workers.push(child);
-    return Object.assign(child, { output: () => output });
+  function startWorker(workerId: string) {
+    const worker = startWorkerProcess(cp.origin, workerId, { mounts: [`${repos}:/srv/repos:ro`] });
+    workers.push(worker);
+    return worker;
   }
 
   async function environment(name: string, envVars: Record<string, string>, extra: Record<string, unknown> = {}): Promise<string> {
@@ -84,8 +48,7 @@ describe('worker mode on a real Docker engine', () => {
     return ((await response.json()) as { id: string }).id;
   }
 
-  const tasksOf = (runId: string) =>
-    execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=oz.task-id=${runId}`], { encoding: 'utf8' }).trim();
+  const tasksOf = (runId: string) => taskContainersOf(runId).join('\n');
 
   it('runs a task: repos, setup commands and env vars arrive; the output file becomes the output, its PR link an artifact', async () => {
     startWorker('docker-worker-1');
@@ -171,7 +134,7 @@ describe('worker mode on a real Docker engine', () => {
   }, 120_000);
 
   it('exits with a clear message when the control plane cannot be reached and the reconnect limit is hit', async () => {
-    const child = spawn(process.execPath, [join(WORKSPACE, 'dist/apps/worker/main.js'), '--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
+    const child = spawn(process.execPath, [WORKER_MAIN, '--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
       env: { PATH: process.env['PATH'] ?? '', OZ_WORKER_API_KEY: WORKER_TOKEN, OZ_RECONNECT_MAX_ATTEMPTS: '2', OZ_LOG_LEVEL: 'fatal' },
     });
     let stderr = '';
