@@ -133,6 +133,20 @@ describe('worker mode on a real Docker engine', () => {
     execFileSync('docker', ['rm', '-f', ...tasksOf(run_id).split('\n').filter(Boolean)], { stdio: 'pipe' });
   }, 120_000);
 
+  it('on SIGTERM stops its containers, reports their runs failed (graceful_shutdown) and exits 0', async () => {
+    const stopping = startWorker('stopping-worker');
+    const slow = await environment('slow-stopping', { OZ_AGENT_COMMAND: 'sleep 120' });
+    const sdk = cp.sdk(token);
+    const { run_id } = await sdk.agent.run({ prompt: 'interrupted by a shutdown', config: { environment_id: slow } });
+    await waitForRun(sdk, run_id, inState('INPROGRESS'), 60_000);
+    stopping.kill('SIGTERM');
+    const [code] = await once(stopping, 'exit');
+    expect(code).toBe(0);
+    expect(tasksOf(run_id)).toBe('');
+    const run = await waitForRun(sdk, run_id, inState('FAILED', 'SUCCEEDED'), 10_000);
+    expect(run.status_message?.message).toMatch(/^The worker stopped while the task ran \(graceful_shutdown/);
+  }, 120_000);
+
   it('exits with a clear message when the control plane cannot be reached and the reconnect limit is hit', async () => {
     const child = spawn(process.execPath, [WORKER_MAIN, '--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
       env: { PATH: process.env['PATH'] ?? '', OZ_WORKER_API_KEY: WORKER_TOKEN, OZ_RECONNECT_MAX_ATTEMPTS: '2', OZ_LOG_LEVEL: 'fatal' },

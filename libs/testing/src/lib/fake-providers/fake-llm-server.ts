@@ -11,17 +11,26 @@ import { join } from 'node:path';
  */
 
 export type FakeReply =
-  /** `text` defaults to `echo: <prompt>`; streamed as `chunks` (default: about three pieces). */
+  /**
+   * `text` defaults to `echo: <prompt>`; streamed as `chunks` (default: about three pieces) with
+   * `chunkDelayMs` between them. `headerDelayMs` holds back the response headers (a slow provider).
+   */
   | { kind: 'answer'; text?: string; chunks?: string[]; chunkDelayMs?: number; headerDelayMs?: number }
   /** An error answer in the protocol's own format (e.g. 429 with `{ 'retry-after': '2' }`). */
   | { kind: 'status'; status: number; message?: string; errorType?: string; headers?: Record<string, string> }
-  /** Reads the request and never answers. */
+  /** Reads the request and never answers; the request ends when the client (or `close()`) gives up. */
   | { kind: 'hang' }
   /** Destroys the socket as soon as the request is read. */
   | { kind: 'drop' }
-  /** Streams `afterChunks` pieces of the answer, then destroys the socket. */
+  /**
+   * Streams `afterChunks` (default 1) pieces of the answer, then destroys the socket without the closing
+   * events. A non-streaming request gets the start of its JSON body instead.
+   */
   | { kind: 'broken-stream'; text?: string; afterChunks?: number }
-  /** Streams some pieces, then an in-stream error event, then ends the response normally. */
+  /**
+   * Streams `afterChunks` (default 1) pieces, then an in-stream error event, then ends the response
+   * normally. A non-streaming request gets the error as an error status instead (see `statusOfErrorType`).
+   */
   | { kind: 'stream-error'; errorType?: string; message?: string; afterChunks?: number };
 
 export type FakeProtocol = 'openai' | 'anthropic';
@@ -30,39 +39,53 @@ export interface FakeRequest {
   protocol: FakeProtocol;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The parsed JSON body. */
   body: Record<string, unknown>;
   model: string;
   stream: boolean;
-  /** The last user message's text. */
+  /** The last user message's text (a string, or its text blocks joined). */
   prompt: string;
+  /** OpenAI: the `system` message; Anthropic: `body.system`. */
   system: string | undefined;
   receivedAt: number;
+  /** The client went away before the response was finished (not set when the fake cut it itself). */
   aborted: boolean;
+  /** The fake sent the whole response. */
   finished: boolean;
 }
 
 export interface FakeLlmServer {
   readonly protocol: FakeProtocol;
-  /** What a client is configured with: `…/v1` for OpenAI (it adds /chat/completions); the origin for Anthropic. */
+  /** What a client is configured with: `…/v1` for OpenAI (it adds /chat/completions); the origin for Anthropic (it adds /v1/messages). */
   readonly url: string;
+  /** Requests that passed routing, auth and JSON parsing, in arrival order. */
   readonly requests: FakeRequest[];
+  /** Requests currently being answered. */
   readonly inFlight: number;
+  /** Highest `inFlight` seen since start or `reset()`. */
   readonly maxInFlight: number;
+  /** Replies used in order for the next requests; when empty, the script decides, else the default answer. */
   enqueue(...replies: FakeReply[]): void;
+  /** Decides the reply per request; `index` is the 0-based request number on this server. */
   script(decide: ((request: FakeRequest, index: number) => FakeReply) | undefined): void;
+  /** Resolves once at least `n` requests have arrived; rejects after `timeoutMs` (default 10 s). */
   waitForRequests(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once request #`index` has been aborted by the client; rejects after `timeoutMs` (default 10 s). */
   waitForAbort(index: number, timeoutMs?: number): Promise<void>;
+  /** Forgets requests, queue and script; `maxInFlight` restarts from the requests still in flight. */
   reset(): void;
+  /** Stops listening and destroys every open socket, hanging requests included. */
   close(): Promise<void>;
 }
 
 export interface FakeLlmServerOptions {
-  /** When set, requests must carry it (OpenAI: Bearer; Anthropic: x-api-key), else 401. */
+  /** When set, requests must carry it (OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key`), else 401. */
   apiKey?: string;
+  /** Default 0: a free port. The host is always 127.0.0.1. */
   port?: number;
 }
 
-/** The fake agent CLI: see the script for its flags. */
+/** The fake agent CLI: see the script for its flags. It ships next to this file (ts-jest and tsx run from source). */
 export const FAKE_AGENT_CLI_PATH = join(__dirname, 'fake-agent-cli.sh');
 
 export function startFakeOpenAiServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
@@ -71,6 +94,18 @@ export function startFakeOpenAiServer(options: FakeLlmServerOptions = {}): Promi
 
 export function startFakeAnthropicServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
   return startFake(anthropicProtocol, options);
+}
+
+/** A request the fake is answering, with what it needs beyond the public record. */
+interface Exchange {
+  request: FakeRequest;
+  /** One id per response, so every chunk of a stream carries the same one, as the real APIs do. */
+  id: string;
+  res: ServerResponse;
+  /** The connection is gone (either side); nothing more may be written. */
+  closed: () => boolean;
+  /** Destroys the connection on purpose, so that it does not count as a client abort. */
+  cut: () => void;
 }
 
 /** What differs between the two protocols. */
@@ -83,12 +118,17 @@ interface Protocol {
   /** Problems with the request's headers beyond auth (Anthropic requires its version header). */
   headerProblem(headers: IncomingHttpHeaders): string | null;
   errorBody(status: number, message: string, type?: string): unknown;
+  /** The message of a 401, worded as the real API words it. */
+  unauthorizedMessage: string;
+  /** The error type of `stream-error` when the reply names none. */
+  streamErrorType: string;
+  newId(): string;
   system(body: Record<string, unknown>): string | undefined;
-  answer(request: FakeRequest, text: string): unknown;
+  answer(exchange: Exchange, text: string): unknown;
   /** The stream's events, in order: opening events, then one per piece, then closing ones. */
-  streamOpening(request: FakeRequest): string[];
-  streamPiece(request: FakeRequest, piece: string): string;
-  streamClosing(request: FakeRequest, text: string): string[];
+  streamOpening(exchange: Exchange): string[];
+  streamPiece(exchange: Exchange, piece: string): string;
+  streamClosing(exchange: Exchange, text: string): string[];
   streamError(type: string, message: string): string;
 }
 
@@ -99,24 +139,26 @@ const openAiProtocol: Protocol = {
   authorized: (headers, apiKey) => headers.authorization === `Bearer ${apiKey}`,
   headerProblem: () => null,
   errorBody: (status, message, type) => ({
-    error: { message, type: type ?? openAiErrorType(status), param: null, code: status === 429 ? 'rate_limit_exceeded' : null },
+    error: { message, type: type ?? openAiErrorType(status), param: null, code: openAiErrorCode(status) },
   }),
+  unauthorizedMessage: 'Incorrect API key provided',
+  streamErrorType: 'server_error',
+  newId: () => `chatcmpl-${randomBytes(12).toString('hex')}`,
   system: (body) => {
-    const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<{ role?: string; content?: unknown }>) : [];
-    const system = messages.find((m) => m.role === 'system');
-    return system ? textOf(system.content) : undefined;
+    const system = messagesOf(body).find((message) => message['role'] === 'system');
+    return system ? textOf(system['content']) : undefined;
   },
-  answer: (request, text) => ({
-    id: `chatcmpl-${randomBytes(6).toString('hex')}`,
+  answer: ({ id, request }, text) => ({
+    id,
     object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
+    created: unixSeconds(),
     model: request.model,
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
     usage: { prompt_tokens: tokens(request.prompt), completion_tokens: tokens(text), total_tokens: tokens(request.prompt) + tokens(text) },
   }),
-  streamOpening: (request) => [openAiChunk(request, { role: 'assistant', content: '' }, null)],
-  streamPiece: (request, piece) => openAiChunk(request, { content: piece }, null),
-  streamClosing: (request) => [openAiChunk(request, {}, 'stop'), 'data: [DONE]\n\n'],
+  streamOpening: (exchange) => [openAiChunk(exchange, { role: 'assistant', content: '' }, null)],
+  streamPiece: (exchange, piece) => openAiChunk(exchange, { content: piece }, null),
+  streamClosing: (exchange) => [openAiChunk(exchange, {}, 'stop'), 'data: [DONE]\n\n'],
   streamError: (type, message) => `data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n`,
 };
 
@@ -125,11 +167,14 @@ const anthropicProtocol: Protocol = {
   path: '/v1/messages',
   baseUrl: (origin) => origin,
   authorized: (headers, apiKey) => headers['x-api-key'] === apiKey,
-  headerProblem: (headers) => (headers['anthropic-version'] ? null : 'anthropic-version header is required'),
+  headerProblem: (headers) => (headers['anthropic-version'] ? null : 'anthropic-version: header is required'),
   errorBody: (status, message, type) => ({ type: 'error', error: { type: type ?? anthropicErrorType(status), message } }),
+  unauthorizedMessage: 'invalid x-api-key',
+  streamErrorType: 'overloaded_error',
+  newId: () => `msg_${randomBytes(12).toString('hex')}`,
   system: (body) => (body['system'] === undefined ? undefined : textOf(body['system'])),
-  answer: (request, text) => ({
-    id: `msg_${randomBytes(6).toString('hex')}`,
+  answer: ({ id, request }, text) => ({
+    id,
     type: 'message',
     role: 'assistant',
     model: request.model,
@@ -138,11 +183,11 @@ const anthropicProtocol: Protocol = {
     stop_sequence: null,
     usage: { input_tokens: tokens(request.prompt), output_tokens: tokens(text) },
   }),
-  streamOpening: (request) => [
+  streamOpening: ({ id, request }) => [
     sse('message_start', {
       type: 'message_start',
       message: {
-        id: `msg_${randomBytes(6).toString('hex')}`,
+        id,
         type: 'message',
         role: 'assistant',
         model: request.model,
@@ -155,9 +200,9 @@ const anthropicProtocol: Protocol = {
     sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     sse('ping', { type: 'ping' }),
   ],
-  streamPiece: (_request, piece) =>
+  streamPiece: (_exchange, piece) =>
     sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
-  streamClosing: (_request, text) => [
+  streamClosing: (_exchange, text) => [
     sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
     sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: tokens(text) } }),
     sse('message_stop', { type: 'message_stop' }),
@@ -171,12 +216,14 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
   let decide: ((request: FakeRequest, index: number) => FakeReply) | undefined;
   let inFlight = 0;
   let maxInFlight = 0;
+  let closing: Promise<void> | undefined;
   const sockets = new Set<Socket>();
   // Wakes waiters whenever a request arrives or ends.
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((listener) => listener());
 
   const server: Server = createServer((req, res) => {
+    // A throwing script or a broken request must not take the test process down.
     void handle(req, res).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
@@ -186,23 +233,20 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    res.setHeader('request-id', `req_${randomBytes(6).toString('hex')}`);
-    res.setHeader('x-request-id', `req_${randomBytes(6).toString('hex')}`);
+    res.setHeader('request-id', `req_${randomBytes(12).toString('hex')}`);
+    res.setHeader('x-request-id', `req_${randomBytes(12).toString('hex')}`);
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.method !== 'POST' || url.pathname !== protocol.path) {
-      return sendJson(res, 404, protocol.errorBody(404, `Unknown route ${req.method} ${url.pathname}`));
+      const message = protocol.name === 'openai' ? `Invalid URL (${req.method} ${url.pathname})` : 'Not Found';
+      return sendJson(res, 404, protocol.errorBody(404, message));
     }
-    if (options.apiKey && !protocol.authorized(req.headers, options.apiKey)) {
-      return sendJson(res, 401, protocol.errorBody(401, protocol.name === 'openai' ? 'Incorrect API key provided' : 'invalid x-api-key'));
+    if (options.apiKey !== undefined && !protocol.authorized(req.headers, options.apiKey)) {
+      return sendJson(res, 401, protocol.errorBody(401, protocol.unauthorizedMessage));
     }
     const headerProblem = protocol.headerProblem(req.headers);
     if (headerProblem) return sendJson(res, 400, protocol.errorBody(400, headerProblem));
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw) as Record<string, unknown>;
-    } catch {
-      return sendJson(res, 400, protocol.errorBody(400, 'The request body is not valid JSON'));
-    }
+    const body = parseObject(raw);
+    if (!body) return sendJson(res, 400, protocol.errorBody(400, 'The request body is not a valid JSON object'));
 
     const request: FakeRequest = {
       protocol: protocol.name,
@@ -220,6 +264,8 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
     const index = requests.push(request) - 1;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
+    let closed = false;
+    let cutByUs = false;
     let settled = false;
     const settle = () => {
       if (settled) return;
@@ -227,18 +273,30 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
       inFlight--;
       changed();
     };
-    res.on('close', () => {
-      if (!res.writableFinished) request.aborted = true;
-      settle();
-    });
     res.on('finish', () => {
       request.finished = true;
       settle();
     });
+    res.on('close', () => {
+      closed = true;
+      // Closing unfinished is a client abort, unless the fake cut the connection or is shutting down.
+      if (!res.writableFinished && !cutByUs && !closing) request.aborted = true;
+      settle();
+    });
     changed();
 
+    const exchange: Exchange = {
+      request,
+      id: protocol.newId(),
+      res,
+      closed: () => closed,
+      cut: () => {
+        cutByUs = true;
+        res.socket?.destroy();
+      },
+    };
     const reply = queue.shift() ?? decide?.(request, index) ?? { kind: 'answer' };
-    await respond(protocol, request, reply, res);
+    await respond(protocol, exchange, reply);
   }
 
   server.listen(options.port ?? 0, '127.0.0.1');
@@ -251,7 +309,7 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
       if (check()) return resolve();
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`fake ${protocol.name} server: ${what} within ${timeoutMs} ms (${requests.length} requests so far)`));
+        reject(new Error(`fake ${protocol.name} server at ${origin}: ${what} within ${timeoutMs} ms (${requests.length} requests so far)`));
       }, timeoutMs);
       const listener = () => {
         if (!check()) return;
@@ -274,67 +332,84 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
     },
     enqueue: (...replies) => void queue.push(...replies),
     script: (fn) => void (decide = fn),
-    waitForRequests: (n, timeoutMs = 10_000) => waitUntil(() => requests.length >= n, timeoutMs, `no ${n} requests`),
+    waitForRequests: (n, timeoutMs = 10_000) => waitUntil(() => requests.length >= n, timeoutMs, `fewer than ${n} requests arrived`),
     waitForAbort: (index, timeoutMs = 10_000) =>
-      waitUntil(() => requests[index]?.aborted === true, timeoutMs, `request #${index} was not aborted`),
+      waitUntil(() => requests[index]?.aborted === true, timeoutMs, `request #${index} was not aborted by the client`),
     reset: () => {
       requests.length = 0;
       queue.length = 0;
       decide = undefined;
       maxInFlight = inFlight;
     },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
+    close: () => {
+      // Twice is harmless: suites often close in afterAll and again in a finally.
+      closing ??= (async () => {
+        const closed = once(server, 'close');
+        server.close();
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      })();
+      return closing;
     },
   };
 }
 
-async function respond(protocol: Protocol, request: FakeRequest, reply: FakeReply, res: ServerResponse): Promise<void> {
+async function respond(protocol: Protocol, exchange: Exchange, reply: FakeReply): Promise<void> {
+  const { request, res } = exchange;
   switch (reply.kind) {
     case 'hang':
       return; // the socket stays open until the client gives up or the server closes
     case 'drop':
-      res.socket?.destroy();
-      return;
+      return exchange.cut();
     case 'status':
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       return sendJson(res, reply.status, protocol.errorBody(reply.status, reply.message ?? defaultMessage(reply.status), reply.errorType));
     case 'answer': {
       const text = reply.text ?? reply.chunks?.join('') ?? `echo: ${request.prompt}`;
       if (reply.headerDelayMs) await sleep(reply.headerDelayMs);
-      if (res.destroyed) return;
-      if (!request.stream) return sendJson(res, 200, protocol.answer(request, text));
+      if (exchange.closed()) return;
+      if (!request.stream) return sendJson(res, 200, protocol.answer(exchange, text));
       const pieces = reply.chunks ?? splitInto(text, 3);
       startStream(res);
-      for (const event of protocol.streamOpening(request)) res.write(event);
+      for (const event of protocol.streamOpening(exchange)) res.write(event);
       for (const [i, piece] of pieces.entries()) {
         if (i > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
-        if (res.destroyed) return;
-        res.write(protocol.streamPiece(request, piece));
+        if (exchange.closed()) return;
+        res.write(protocol.streamPiece(exchange, piece));
       }
-      for (const event of protocol.streamClosing(request, text)) res.write(event);
+      for (const event of protocol.streamClosing(exchange, text)) res.write(event);
       res.end();
       return;
     }
     case 'broken-stream': {
-      const pieces = splitInto(reply.text ?? `echo: ${request.prompt}`, 3);
-      startStream(res);
-      for (const event of protocol.streamOpening(request)) res.write(event);
-      for (const piece of pieces.slice(0, reply.afterChunks ?? 1)) res.write(protocol.streamPiece(request, piece));
+      const text = reply.text ?? `echo: ${request.prompt}`;
+      if (request.stream) {
+        startStream(res);
+        for (const event of protocol.streamOpening(exchange)) res.write(event);
+        for (const piece of splitInto(text, 3).slice(0, reply.afterChunks ?? 1)) res.write(protocol.streamPiece(exchange, piece));
+      } else {
+        // No content-length, so the client cannot tell the body is short until the socket dies.
+        const body = JSON.stringify(protocol.answer(exchange, text));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(body.slice(0, Math.floor(body.length / 2)));
+      }
       // Let the written bytes reach the client before the connection dies.
       await sleep(20);
-      res.socket?.destroy();
+      exchange.cut();
       return;
     }
     case 'stream-error': {
-      const pieces = splitInto(`echo: ${request.prompt}`, 3);
+      const type = reply.errorType ?? protocol.streamErrorType;
+      const message = reply.message ?? 'Overloaded';
+      if (!request.stream) {
+        const status = statusOfErrorType(type);
+        return sendJson(res, status, protocol.errorBody(status, message, type));
+      }
       startStream(res);
-      for (const event of protocol.streamOpening(request)) res.write(event);
-      for (const piece of pieces.slice(0, reply.afterChunks ?? 1)) res.write(protocol.streamPiece(request, piece));
-      const type = reply.errorType ?? (protocol.name === 'anthropic' ? 'overloaded_error' : 'server_error');
-      res.write(protocol.streamError(type, reply.message ?? 'Overloaded'));
+      for (const event of protocol.streamOpening(exchange)) res.write(event);
+      const pieces = splitInto(`echo: ${request.prompt}`, 3);
+      for (const piece of pieces.slice(0, reply.afterChunks ?? 1)) res.write(protocol.streamPiece(exchange, piece));
+      res.write(protocol.streamError(type, message));
       res.end();
       return;
     }
@@ -343,6 +418,7 @@ async function respond(protocol: Protocol, request: FakeRequest, reply: FakeRepl
 
 function startStream(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers go out now, not with the first event, so a client sees the stream open before any delta.
   res.flushHeaders();
 }
 
@@ -361,24 +437,44 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+function parseObject(raw: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function messagesOf(body: Record<string, unknown>): Array<Record<string, unknown>> {
+  const messages = body['messages'];
+  return Array.isArray(messages) ? messages.filter(isRecord) : [];
+}
+
 function lastUserText(body: Record<string, unknown>): string {
-  const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<{ role?: string; content?: unknown }>) : [];
-  const user = [...messages].reverse().find((m) => m.role === 'user');
-  return user ? textOf(user.content) : '';
+  const user = messagesOf(body).findLast((message) => message['role'] === 'user');
+  return user ? textOf(user['content']) : '';
 }
 
 /** A string, or the text blocks of a content array (both protocols allow either). */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((block: { type?: string; text?: unknown }) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+  return content
+    .filter(isRecord)
+    .map((block) => (block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : ''))
+    .join('');
 }
 
-function openAiChunk(request: FakeRequest, delta: Record<string, unknown>, finishReason: string | null): string {
+function openAiChunk({ id, request }: Exchange, delta: Record<string, unknown>, finishReason: string | null): string {
   const chunk = {
-    id: 'chatcmpl-fake',
+    id,
     object: 'chat.completion.chunk',
-    created: Math.floor(Date.now() / 1000),
+    created: unixSeconds(),
     model: request.model,
     choices: [{ index: 0, delta, finish_reason: finishReason }],
   };
@@ -396,8 +492,13 @@ function splitInto(text: string, parts: number): string[] {
   return pieces.length ? pieces : [''];
 }
 
+/** A rough count (about four characters a token), enough for clients that read usage. */
 function tokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 function openAiErrorType(status: number): string {
@@ -406,21 +507,38 @@ function openAiErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
+function openAiErrorCode(status: number): string | null {
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status === 401) return 'invalid_api_key';
+  return null;
+}
+
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
 function anthropicErrorType(status: number): string {
-  const types: Record<number, string> = {
-    400: 'invalid_request_error',
-    401: 'authentication_error',
-    403: 'permission_error',
-    404: 'not_found_error',
-    429: 'rate_limit_error',
-    529: 'overloaded_error',
-  };
-  return types[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+  return ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+}
+
+/** The status a real API pairs with an error type (for `stream-error` on a non-streaming request). */
+function statusOfErrorType(type: string): number {
+  const known = Object.entries(ANTHROPIC_ERROR_TYPES).find(([, name]) => name === type);
+  if (known) return Number(known[0]);
+  if (type === 'requests' || type === 'rate_limit_exceeded') return 429;
+  return 500;
 }
 
 function defaultMessage(status: number): string {
   if (status === 429) return 'Rate limit reached for requests';
   if (status === 401) return 'Incorrect API key provided';
+  if (status === 529) return 'Overloaded';
   if (status >= 500) return 'The server had an error while processing your request';
   return 'Invalid request';
 }
