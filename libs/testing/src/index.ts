@@ -1,3 +1,4 @@
 export { createTestDatabase, type TestDatabase } from './lib/test-database';
 export { queryOnce } from './lib/query-once';
 export * from './lib/fake-providers';
+export { isProcessAlive } from './lib/processes';

@@ -1,5 +1,6 @@
 import {
   FAKE_AGENT_CLI_PATH,
+  isProcessAlive,
   startFakeAnthropicServer,
   startFakeOpenAiServer,
   type FakeLlmServer,
@@ -162,10 +163,10 @@ describe('provider runs through the official SDK', () => {
     it('kills a command-line agent’s process', async () => {
       const { run_id } = await sdk().agent.run({ prompt: 'think for a long time', config: { model_id: 'local' } });
       const pid = await waitForPid(join(pidDir, 'pid'));
-      expect(isAlive(pid)).toBe(true);
+      expect(isProcessAlive(pid)).toBe(true);
 
       await sdk().agent.runs.cancel(run_id);
-      await waitUntil(() => !isAlive(pid), 5_000, `process ${pid} still alive after the cancel`);
+      await waitUntil(() => !isProcessAlive(pid), 5_000, `process ${pid} still alive after the cancel`);
       expect((await retrieveRun(sdk(), run_id)).state).toBe('CANCELLED');
     });
   });
@@ -214,14 +215,6 @@ async function waitForPid(path: string): Promise<number> {
   return pid;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {

@@ -9,6 +9,7 @@ import { ProviderRouter, type RouteOutcome } from '@oz/providers';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
+import { CoalescedTask } from '../common/background/coalesced-task';
 import { PgNotifications } from '../database/pg-notifications';
 import { ExecutionRepository, type ClaimedRun } from './execution.repository';
 
@@ -48,8 +49,10 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
   private retryTimer: NodeJS.Timeout | undefined;
   /** When runs this replica requeued become due, earliest first. */
   private retryTimes: number[] = [];
-  private filling: Promise<void> | null = null;
-  private wakeAgain = false;
+  private readonly filling = new CoalescedTask(
+    () => this.fill(),
+    (error) => this.logger.error({ err: error }, 'executor.claim_failed'),
+  );
   private stopping = false;
   private readonly unlisten: Array<() => void> = [];
 
@@ -104,7 +107,7 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
     const ids = [...this.executions.keys()];
     for (const id of ids) this.stop(id, 'shutdown');
     await Promise.all([...this.executions.values()].map((execution) => execution.done));
-    await this.filling;
+    await this.filling.idle();
     const released = await this.runs.release(ids, this.owner).catch((error: Error) => {
       this.logger.error({ err: error }, 'executor.release_failed');
       return 0;
@@ -115,19 +118,7 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
   /** Looks for due runs now (coalesced: a wake during a claim round triggers one more round). */
   wake(): void {
     if (this.stopping || this.config.executor.concurrency === 0) return;
-    if (this.filling) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.filling = this.fill()
-      .catch((error: Error) => this.logger.error({ err: error }, 'executor.claim_failed'))
-      .finally(() => {
-        this.filling = null;
-        if (this.wakeAgain) {
-          this.wakeAgain = false;
-          this.wake();
-        }
-      });
+    this.filling.request();
   }
 
   private async fill(): Promise<void> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { ArtifactItem, TaskAssignment, WorkerToServerMessage } from '@oz/contract';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { CoalescedTask } from '../common/background/coalesced-task';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { PgNotifications } from '../database/pg-notifications';
 import { EnvironmentsService } from '../environments/environments.service';
@@ -29,8 +30,10 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   readonly replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unlisten: Array<() => void> = [];
-  private dispatching: Promise<void> | null = null;
-  private dispatchAgain = false;
+  private readonly dispatching = new CoalescedTask(
+    () => this.assignWhileCapacity(),
+    (error) => this.logger.error({ err: error }, 'dispatch.failed'),
+  );
   private stopping = false;
 
   constructor(
@@ -59,25 +62,12 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     this.unlisten.forEach((stop) => stop());
     this.timers.forEach((timer) => clearInterval(timer));
-    await this.dispatching;
+    await this.dispatching.idle();
   }
 
   /** Assigns what it can now; coalesced, so a burst of notifications costs one round. */
   dispatch(): void {
-    if (this.stopping) return;
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = this.assignWhileCapacity()
-      .catch((error: Error) => this.logger.error({ err: error }, 'dispatch.failed'))
-      .finally(() => {
-        this.dispatching = null;
-        if (this.dispatchAgain) {
-          this.dispatchAgain = false;
-          this.dispatch();
-        }
-      });
+    if (!this.stopping) this.dispatching.request();
   }
 
   private async assignWhileCapacity(): Promise<void> {

@@ -1,5 +1,6 @@
 import {
   FAKE_AGENT_CLI_PATH,
+  isProcessAlive,
   startFakeAnthropicServer,
   startFakeOpenAiServer,
   type FakeLlmServer,
@@ -218,7 +219,7 @@ describe('the cli client with a real command', () => {
     const pidFile = join(dir, 'timeout.pid');
     const { error } = await complete(cli(['--pid-file', pidFile, '--sleep', '30'], { TIMEOUT_SECONDS: '0.5' }));
     expect(error).toMatchObject({ kind: 'timeout', message: 'test: no answer within 0.5 s' });
-    expect(isAlive(Number(await readFile(pidFile, 'utf8')))).toBe(false);
+    expect(isProcessAlive(Number(await readFile(pidFile, 'utf8')))).toBe(false);
   });
 
   it('kills the command’s process on cancel', async () => {
@@ -229,10 +230,10 @@ describe('the cli client with a real command', () => {
     for (const deadline = Date.now() + 5_000; !pid && Date.now() < deadline; await sleep(20)) {
       pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
     }
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     controller.abort();
     expect((await pending).error?.kind).toBe('cancelled');
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
   });
 
   it('fails clearly when the command does not exist', async () => {
@@ -250,14 +251,6 @@ describe('the cli client with a real command', () => {
   });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
