@@ -142,6 +142,7 @@ function printBanner({ secrets, controlPlanePort }: StackConfig, database: Stack
     `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
     `  Data       ${database.description}`,
     `  Providers  ${providersLine()}`,
+    `  Workers    OZ_WORKER_API_KEY=${bearer} npm run start:worker -- --worker-id NAME  (needs Docker)`,
     `  Try        curl -H "Authorization: Bearer ${bearer}" ${base}/api/v1/agent/runs`,
     'Press Ctrl-C to stop.',
     '',
