@@ -16,6 +16,8 @@ const RUN_CANCELLED_CHANNEL = 'oz_run_cancelled';
 const RENEW_EVERY_MS = 5_000;
 /** How much of the log stands in for the output when a worker sends none. */
 const OUTPUT_LOG_TAIL_LINES = 200;
+const MAX_LOG_LINE_CHARS = 8_192;
+const MAX_OUTPUT_CHARS = 10 * 1024 * 1024;
 
 /**
  * Worker mode: assigns PENDING runs to the workers connected to this replica, as soon as they are
@@ -161,7 +163,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         await this.runs.markStarted(taskId, workerId);
         return;
       case 'task_log':
-        await this.runs.appendLogs(taskId, workerId, message.data.lines.map(String), this.config.workers.logMaxLines);
+        await this.runs.appendLogs(taskId, workerId, (message.data.lines ?? []).map(storableLine), this.config.workers.logMaxLines);
         return;
       case 'task_completed':
       case 'task_failed':
@@ -175,8 +177,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     const data = message.data;
     // A worker that never sent task_claimed (or whose claim was lost) still ends its run properly.
     await this.runs.markClaimed(data.task_id, workerId, this.config.workers.leaseMs);
-    const output = typeof data.output === 'string' ? data.output : (await this.runs.logTail(data.task_id, OUTPUT_LOG_TAIL_LINES)).join('\n') || null;
-    const artifacts: ArtifactItem[] = Array.isArray(data.artifacts) ? data.artifacts : pullRequestArtifacts(output ?? '');
+    const reported = typeof data.output === 'string' ? data.output : (await this.runs.logTail(data.task_id, OUTPUT_LOG_TAIL_LINES)).join('\n');
+    const output = reported ? storableOutput(reported) : null;
+    const artifacts: ArtifactItem[] = Array.isArray(data.artifacts) ? data.artifacts.filter(isArtifact) : pullRequestArtifacts(output ?? '');
     let to: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
     let statusMessage: string | null;
     if (data.task_state === 'CANCELLED') {
@@ -235,6 +238,26 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       this.logger.error({ err: error }, 'sweep.failed');
     }
   }
+}
+
+/** PostgreSQL text cannot hold NUL, and one runaway line must not fill the log. */
+function storableLine(line: unknown): string {
+  const text = String(line).split('\u0000').join('');
+  return text.length > MAX_LOG_LINE_CHARS ? `${text.slice(0, MAX_LOG_LINE_CHARS)}…` : text;
+}
+
+/** As a provider's answer: no NUL (PostgreSQL text cannot hold it), at most 10 MiB. */
+function storableOutput(text: string): string {
+  const clean = text.split('\u0000').join('');
+  return clean.length > MAX_OUTPUT_CHARS ? `${clean.slice(0, MAX_OUTPUT_CHARS)}…` : clean;
+}
+
+/** Artifacts a worker reports, kept only when they have the shape runs expose. */
+function isArtifact(value: unknown): value is ArtifactItem {
+  const artifact = value as { artifact_type?: unknown; created_at?: unknown; data?: Record<string, unknown> };
+  if (typeof artifact?.created_at !== 'string' || !artifact.data || typeof artifact.data !== 'object') return false;
+  if (artifact.artifact_type === 'PULL_REQUEST') return typeof artifact.data['url'] === 'string' && typeof artifact.data['branch'] === 'string';
+  return artifact.artifact_type === 'PLAN' && typeof artifact.data['document_uid'] === 'string';
 }
 
 function sha256(text: string): string {

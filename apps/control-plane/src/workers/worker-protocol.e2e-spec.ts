@@ -99,7 +99,7 @@ describe('the self-hosted worker protocol', () => {
     await w.send('task_started', { task_id: runId });
     const running = await waitForRun(cp.sdk(token), runId, inState('INPROGRESS'));
     expect(running.is_sandbox_running).toBe(true);
-    await w.send('task_log', { task_id: runId, lines: ['cloning…', 'running the agent'] });
+    await w.send('task_log', { task_id: runId, lines: ['cloning…', 'running the agent', 'a NUL\u0000 byte', 'x'.repeat(20_000)] });
     await w.send('task_completed', {
       task_id: runId,
       message: 'Task completed successfully',
@@ -115,7 +115,7 @@ describe('the self-hosted worker protocol', () => {
     });
     expect((await transitionsOf(runId)).map((t) => t.to)).toEqual(['CLAIMED', 'INPROGRESS', 'SUCCEEDED']);
     const logs = await (await cp.request(`/api/v1/agent/runs/${runId}/logs`, { token })).json();
-    expect(logs.lines.map((l: { line: string }) => l.line)).toEqual(['cloning…', 'running the agent']);
+    expect(logs.lines.map((l: { line: string }) => l.line)).toEqual(['cloning…', 'running the agent', 'a NUL byte', `${'x'.repeat(8_192)}…`]);
     // The task token died with the run.
     const [row] = await queryOnce<{ task_token_hash: string | null }>(cp.database.url, `SELECT task_token_hash FROM runs WHERE id = '${runId}'`);
     expect(row?.task_token_hash).toBeNull();
@@ -155,12 +155,13 @@ describe('the self-hosted worker protocol', () => {
     await intruder.send('task_completed', { task_id: runId, message: 'not mine' });
     await holder.send('task_claimed', { task_id: runId, worker_id: 'holder' });
     await holder.send('task_claimed', { task_id: runId, worker_id: 'holder' });
-    await holder.send('task_completed', { task_id: runId, output: 'first' });
+    await holder.send('task_completed', { task_id: runId, output: 'fir\u0000st', artifacts: [{ artifact_type: 'PULL_REQUEST' }, 'junk'] });
     await waitForRun(cp.sdk(token), runId, inState('SUCCEEDED'));
     await holder.send('task_completed', { task_id: runId, output: 'second' });
     await holder.send('task_failed', { task_id: runId, message: 'late failure' });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await retrieveRun(cp.sdk(token), runId)).toMatchObject({ state: 'SUCCEEDED', output: 'first' });
+    // A NUL is dropped (PostgreSQL cannot store it) and malformed artifacts are not kept.
+    expect(await retrieveRun(cp.sdk(token), runId)).toMatchObject({ state: 'SUCCEEDED', output: 'first', artifacts: [] });
     expect((await transitionsOf(runId)).map((t) => t.to)).toEqual(['CLAIMED', 'SUCCEEDED']);
   });
 
