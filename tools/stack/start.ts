@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadProviderSettings } from '../../libs/providers/src';
 import { provideDatabase, type StackDatabase } from './database';
+import { prepareLocalWorker } from './local-worker';
 import { loadLocalSecrets, type LocalSecrets } from './local-secrets';
 import {
   type RunningService,
@@ -22,12 +23,14 @@ const DATA_DIR = join(REPO_ROOT, '.data');
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The Nx projects whose build output stackServices() runs. */
-const BUILT_PROJECTS = ['control-plane'];
+const BUILT_PROJECTS = ['control-plane', 'worker'];
 
 interface StackConfig {
   databaseUrl: string;
   secrets: LocalSecrets;
   controlPlanePort: number;
+  /** A local worker runs when Docker is there; otherwise the banner says why not. */
+  worker: Awaited<ReturnType<typeof prepareLocalWorker>>;
 }
 
 function stackServices(config: StackConfig): ServiceSpec[] {
@@ -46,6 +49,20 @@ function stackServices(config: StackConfig): ServiceSpec[] {
       },
       health: { port: config.controlPlanePort, path: '/health' },
     },
+    ...(config.worker.ok
+      ? [
+          {
+            name: 'worker',
+            entry: 'dist/apps/worker/main.js',
+            // It retries until the control plane is up, so it needs no health check of its own.
+            env: {
+              OZ_WORKER_ID: process.env.OZ_WORKER_ID ?? 'local',
+              OZ_WORKER_API_KEY: config.secrets.adminApiKey,
+              OZ_CONTROL_PLANE_URL: `http://127.0.0.1:${config.controlPlanePort}`,
+            },
+          },
+        ]
+      : []),
   ];
 }
 
@@ -70,6 +87,7 @@ async function main(): Promise<number> {
       databaseUrl: database.url,
       secrets: await loadLocalSecrets(DATA_DIR),
       controlPlanePort: portFromEnv('PORT', 8080),
+      worker: await prepareLocalWorker(REPO_ROOT, process.env),
     };
     if (state.stopSignal) return signalExitCode(state.stopSignal);
     for (const spec of stackServices(config)) {
@@ -130,7 +148,8 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function printBanner({ secrets, controlPlanePort }: StackConfig, database: StackDatabase): void {
+function printBanner(config: StackConfig, database: StackDatabase): void {
+  const { secrets, controlPlanePort } = config;
   const base = `http://localhost:${controlPlanePort}`;
   const keyFile = secrets.adminKeyFile;
   const bearer = keyFile ? `$(cat ${keyFile})` : '$OZ_ADMIN_API_KEY';
@@ -142,12 +161,17 @@ function printBanner({ secrets, controlPlanePort }: StackConfig, database: Stack
     `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
     `  Data       ${database.description}`,
     `  Providers  ${providersLine()}`,
-    `  Workers    OZ_WORKER_API_KEY=${bearer} npm run start:worker -- --worker-id NAME  (needs Docker)`,
+    `  Workers    ${workersLine(config.worker, bearer)}`,
     `  Try        curl -H "Authorization: Bearer ${bearer}" ${base}/api/v1/agent/runs`,
     'Press Ctrl-C to stop.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function workersLine(worker: StackConfig['worker'], bearer: string): string {
+  if (worker.ok === false) return worker.why;
+  return `local (Docker ${worker.docker}); add more: OZ_WORKER_API_KEY=${bearer} npm run start:worker -- --worker-id NAME`;
 }
 
 /** Which OZ_PROVIDER_* the control plane will use; a bad setting is the control plane's to report. */
