@@ -12,7 +12,7 @@ import { WorkerRegistry, type WorkerConnection } from './worker-registry';
 
 export const RUN_PENDING_CHANNEL = 'oz_run_pending';
 const RUN_CANCELLED_CHANNEL = 'oz_run_cancelled';
-/** Leases are renewed on worker traffic at most this often per connection. */
+/** Leases are renewed on worker traffic at most this often per connection (and at least 3× per lease). */
 const RENEW_EVERY_MS = 5_000;
 /** How much of the log stands in for the output when a worker sends none. */
 const OUTPUT_LOG_TAIL_LINES = 200;
@@ -203,7 +203,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   /** Any traffic is a sign of life: renew the worker's leases and presence (throttled). */
   async seen(connection: WorkerConnection): Promise<void> {
     const now = Date.now();
-    if (now - connection.lastSeenAt < RENEW_EVERY_MS) return;
+    if (now - connection.lastSeenAt < Math.min(RENEW_EVERY_MS, this.config.workers.leaseMs / 3)) return;
     connection.lastSeenAt = now;
     await Promise.all([
       this.runs.renewLeases(connection.workerId, this.config.workers.leaseMs),

@@ -104,6 +104,15 @@ describe('worker mode on a real Docker engine', () => {
     expect(logs.lines.map((l: { line: string }) => l.line).join('\n')).toMatch(/the claude CLI is not installed in this image/);
   }, 120_000);
 
+  it('keeps a quiet task’s run alive past its lease: pings renew it', async () => {
+    // The agent prints nothing for 8 s, longer than the 5 s lease: only the pings keep the run.
+    const quiet = await environment('quiet', { OZ_AGENT_COMMAND: 'sleep 8; echo finally' });
+    const sdk = cp.sdk(token);
+    const { run_id } = await sdk.agent.run({ prompt: 'think quietly', config: { environment_id: quiet } });
+    const run = await waitForRun(sdk, run_id, inState('SUCCEEDED', 'FAILED'), 60_000);
+    expect(run).toMatchObject({ state: 'SUCCEEDED', output: 'finally' });
+  }, 90_000);
+
   it('stops the container when the run is cancelled, and ends CANCELLED', async () => {
     const slow = await environment('slow', { OZ_AGENT_COMMAND: 'echo started; sleep 120' });
     const sdk = cp.sdk(token);

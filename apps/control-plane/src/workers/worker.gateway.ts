@@ -1,15 +1,19 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
 import { WORKER_WS_PATH, type WorkerToServerMessage } from '@oz/contract';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { DispatcherService } from './dispatcher.service';
 import { DispatchRepository } from './dispatch.repository';
 import { WorkerRegistry, type WorkerConnection } from './worker-registry';
 import type { VerifiedUpgrade } from './worker-ws.adapter';
 
 const MESSAGE_TYPES = new Set(['task_claimed', 'task_rejected', 'task_completed', 'task_failed', 'task_started', 'task_log']);
-/** The official worker pings every 30 s and gives up after 60 s of silence; we do the same towards it. */
+/**
+ * The official worker pings every 30 s and gives up after 60 s of silence; we ping at least as often,
+ * and three times per lease, so a worker busy with a quiet task keeps its runs' leases alive.
+ */
 const PING_EVERY_MS = 30_000;
 
 /**
@@ -23,11 +27,12 @@ export class WorkerGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
+    @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig,
     private readonly registry: WorkerRegistry,
     private readonly dispatcher: DispatcherService,
     private readonly runs: DispatchRepository,
   ) {
-    this.pinger = setInterval(() => this.pingAll(), PING_EVERY_MS);
+    this.pinger = setInterval(() => this.pingAll(), Math.min(PING_EVERY_MS, Math.floor(config.workers.leaseMs / 3)));
   }
 
   async handleConnection(socket: WebSocket, request: VerifiedUpgrade): Promise<void> {
