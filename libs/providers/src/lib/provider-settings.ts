@@ -193,7 +193,7 @@ function defineProvider(
     problems.push(`${name('API_KEY')} is required to call Anthropic's API`);
   }
 
-  const limit = s.MSG_LIMIT === undefined ? undefined : parseNumber(s.MSG_LIMIT, 0, name('MSG_LIMIT'), problems, 1);
+  const limit = s.MSG_LIMIT === undefined ? undefined : parseNumber(s.MSG_LIMIT, 0, name('MSG_LIMIT'), problems, 1, true);
   const windowSeconds =
     s.WINDOW_SECONDS === undefined ? undefined : parseNumber(s.WINDOW_SECONDS, 0, name('WINDOW_SECONDS'), problems, 1);
   if ((limit === undefined) !== (windowSeconds === undefined)) {
@@ -221,7 +221,7 @@ function defineProvider(
     timeoutMs: parseNumber(s.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS, name('TIMEOUT_SECONDS'), problems, 0.001) * 1000,
     idleTimeoutMs:
       parseNumber(s.IDLE_TIMEOUT_SECONDS, DEFAULT_IDLE_TIMEOUT_SECONDS, name('IDLE_TIMEOUT_SECONDS'), problems, 0.001) * 1000,
-    maxTokens: parseNumber(s.MAX_TOKENS, DEFAULT_MAX_TOKENS, name('MAX_TOKENS'), problems, 1),
+    maxTokens: parseNumber(s.MAX_TOKENS, DEFAULT_MAX_TOKENS, name('MAX_TOKENS'), problems, 1, true),
     stream: parseBoolean(s.STREAM, true, name('STREAM'), problems),
     cli,
     problems,
@@ -263,11 +263,12 @@ function parseBoolean(value: string | undefined, fallback: boolean, name: string
   return fallback;
 }
 
-function parseNumber(value: string | undefined, fallback: number, name: string, problems: string[], min: number): number {
+function parseNumber(value: string | undefined, fallback: number, name: string, problems: string[], min: number, integer = false): number {
   if (value === undefined || value.trim() === '') return fallback;
   const number = Number(value);
-  if (!Number.isFinite(number) || number < min) {
-    problems.push(`${name} must be a number ≥ ${min} (got "${value}")`);
+  // A count (MSG_LIMIT, MAX_TOKENS) must be whole: the quota function takes an integer, providers too.
+  if (!Number.isFinite(number) || number < min || (integer && !Number.isInteger(number))) {
+    problems.push(`${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min} (got "${value}")`);
     return fallback;
   }
   return number;

@@ -112,7 +112,9 @@ export class QuotaStore {
     await this.pool.query(
       `INSERT INTO provider_blocks (provider_key, blocked_until, reason) VALUES ($1, $2, $3)
        ON CONFLICT (provider_key) DO UPDATE
-         SET blocked_until = greatest(provider_blocks.blocked_until, excluded.blocked_until), reason = excluded.reason`,
+         SET blocked_until = greatest(provider_blocks.blocked_until, excluded.blocked_until),
+             -- The reason goes with the block that wins, not with a shorter one that came later.
+             reason = CASE WHEN excluded.blocked_until >= provider_blocks.blocked_until THEN excluded.reason ELSE provider_blocks.reason END`,
       [providerKey, until, reason],
     );
   }

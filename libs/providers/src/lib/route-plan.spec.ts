@@ -35,6 +35,21 @@ describe('planRoute', () => {
     expect(route(env, { modelId })[0]).toBe(`${key}:${key}-model`);
   });
 
+  it('tries the model_id words in a fixed order: claude before gpt', () => {
+    expect(planRoute(loadProviderSettings(env), { modelId: 'gpt-proxy-for-claude' }).harness).toBe('claude-code');
+  });
+
+  it('maps harness.type claude to the claude-code harness', () => {
+    const plan = planRoute(loadProviderSettings(env), { harnessType: 'Claude' });
+    expect(plan.harness).toBe('claude-code');
+    expect(plan.candidates[0]?.provider.key).toBe('claude');
+  });
+
+  it('ignores a harness.type it does not know, and lets a named harness skip the rules', () => {
+    expect(route(env, { modelId: 'kimi-k2', harnessType: 'cursor' })[0]).toBe('kimi:kimi-model');
+    expect(route(env, { modelId: 'claude-x', harnessType: 'codex', harness: 'glm' })[0]).toBe('glm:glm-model');
+  });
+
   it('lets harness.type win over the words in model_id', () => {
     expect(route(env, { modelId: 'glm-4.6', harnessType: 'claude' })[0]).toBe('claude:claude-model');
     expect(route(env, { modelId: 'glm-4.6', harnessType: 'gemini' })[0]).toBe('gemini:gemini-model');
@@ -48,6 +63,15 @@ describe('planRoute', () => {
     expect(route(custom, { modelId: 'My_LLM/qwen3-coder:30b' })).toEqual(['my_llm:qwen3-coder:30b']);
     // An unknown key before the slash is just a model name.
     expect(route(custom, { modelId: 'openrouter/claude-sonnet' })[0]).toBe('claude:claude-model');
+    // A harness's own key works the same way; an empty model after the slash keeps the provider's.
+    expect(route(custom, { modelId: 'glm/glm-4.5-air' })[0]).toBe('glm:glm-4.5-air');
+    expect(route(custom, { modelId: 'glm/' })[0]).toBe('glm:glm-model');
+  });
+
+  it('sends only the named provider the run’s model; the fallbacks keep their own', () => {
+    const withOrder = { ...env, ...http('my_llm'), OZ_PROVIDER_FALLBACK_ORDER: 'kimi,my_llm' };
+    expect(route(withOrder, { modelId: 'my_llm/qwen3' })).toEqual(['my_llm:qwen3', 'kimi:kimi-model']);
+    expect(route(withOrder, { modelId: 'kimi/k3' })).toEqual(['kimi:k3', 'my_llm:my_llm-model']);
   });
 
   it('uses OZ_DEFAULT_HARNESS when nothing names a harness', () => {
@@ -57,6 +81,12 @@ describe('planRoute', () => {
   it('appends the fallback order without repeating the first provider', () => {
     const withOrder = { ...env, OZ_PROVIDER_FALLBACK_ORDER: 'kimi,glm,custom' };
     expect(route(withOrder, { modelId: 'glm-4.6' })).toEqual(['glm:glm-model', 'kimi:kimi-model', 'custom:custom-model']);
+    // The same when the run names the provider by key.
+    expect(route(withOrder, { modelId: 'custom' })).toEqual(['custom:custom-model', 'kimi:kimi-model', 'glm:glm-model']);
+  });
+
+  it('has only the harness’s provider without a fallback order', () => {
+    expect(route(env, { modelId: 'glm-4.6' })).toEqual(['glm:glm-model']);
   });
 
   it('uses a harness’s own fallback order instead of the global one', () => {
@@ -91,6 +121,21 @@ describe('start-up checks', () => {
 
   it('accepts a harness served only through the fallback order', () => {
     expect(harnessProblems(loadProviderSettings({ ...http('glm'), OZ_PROVIDER_FALLBACK_ORDER: 'glm', OZ_VALIDATE_HARNESSES: 'codex' }))).toEqual([]);
+  });
+
+  it('finds a cli command by absolute path, or on the PATH the command itself gets', () => {
+    const cli = (command: string, path?: string) =>
+      providerProblems(
+        loadProviderSettings({ ...(path === undefined ? {} : { PATH: path }), OZ_PROVIDER_AGENT_TYPE: 'cli', OZ_PROVIDER_AGENT_CLI_CMD: command }),
+      );
+    expect(cli('/bin/sh')).toEqual([]);
+    expect(cli('sh', '/nonexistent:/usr/bin:/bin')).toEqual([]);
+    // The PATH that counts is the one passed to the command: without one, a bare name is not found.
+    expect(cli('sh')).toEqual(['provider agent: command sh is not an executable file on PATH']);
+    expect(cli('sh', '/nonexistent')).toEqual(['provider agent: command sh is not an executable file on PATH']);
+    // Present but not runnable: a directory, a file without the execute bit.
+    expect(cli('/usr/bin')).toEqual(['provider agent: command /usr/bin is not an executable file']);
+    expect(cli('/etc/passwd')).toEqual(['provider agent: command /etc/passwd is not an executable file']);
   });
 
   it('reports every problem of every provider, and a cli command that cannot be run', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { ProviderDefinition } from '../provider-settings';
 import { ProviderError, safeReason } from '../provider-error';
@@ -37,9 +37,12 @@ export class CliClient implements ProviderClient {
       let stderr = '';
       const decoder = new TextDecoder();
       let killTimer: NodeJS.Timeout | undefined;
+      let closed = false;
 
+      // Not "has the command exited": a process it left behind may still hold stdout open (the call
+      // is not over until 'close'), and it belongs to the group that is killed.
       const stop = (reason: ProviderError) => {
-        if (stopReason || child.exitCode !== null || child.pid === undefined) return;
+        if (stopReason || closed || child.pid === undefined) return;
         stopReason = reason;
         killGroup(child.pid, 'SIGTERM');
         killTimer = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
@@ -80,6 +83,7 @@ export class CliClient implements ProviderClient {
         reject(new ProviderError('config', `${provider.key}: cannot run ${cli.command} (${error.code ?? error.message})`));
       });
       child.on('close', (code, signal) => {
+        closed = true;
         finish();
         if (stopReason) return reject(stopReason);
         const answer = stdout.trimEnd();
@@ -111,7 +115,8 @@ export function cliCommandProblem(command: string, path: string | undefined): st
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
-      return null;
+      // A directory passes the X_OK check too, but cannot be run.
+      if (statSync(candidate).isFile()) return null;
     } catch {
       // try the next directory
     }

@@ -43,6 +43,61 @@ describe('readSseEvents', () => {
     }
   });
 
+  it('gives the same events when every byte is a chunk of its own', async () => {
+    const bytes = Buffer.from(STREAM);
+    const events: SseEvent[] = [];
+    async function* body() {
+      for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
+    }
+    for await (const event of readSseEvents(body(), () => undefined)) events.push(event);
+    expect(events).toEqual(EXPECTED);
+  });
+
+  it('reads a CRLF split between two chunks as one line end, not a line end and a blank line', async () => {
+    // Were the '\n' read as a second line end, `data: two` would be dispatched alone, then again merged.
+    expect(await eventsOf(['data: one\r', '\ndata: two\r\n\r\n'])).toEqual([{ event: 'message', data: 'one\ntwo' }]);
+    expect(await eventsOf(['data: one\r\n\r', '\n'])).toEqual([{ event: 'message', data: 'one' }]);
+  });
+
+  it('accepts lone CR line ends, up to the very end of the stream', async () => {
+    expect(await eventsOf(['event: a\rdata: 1\r\rdata: 2\r\r'])).toEqual([
+      { event: 'a', data: '1' },
+      { event: 'message', data: '2' },
+    ]);
+    expect(await eventsOf(['data: 1\r', '\r'])).toEqual([{ event: 'message', data: '1' }]);
+  });
+
+  it('reads fields as the standard says: one optional space, no colon, unknown fields, comments', async () => {
+    const events = await eventsOf([
+      ':keep-alive\n\n',
+      'data:no space\ndata:  two spaces\ndata\nid: 7\nretry: 1000\nfoo: bar\n\n',
+      // An event name lasts for one event only.
+      'event: named\nid: 8\n\ndata: unnamed\n\n',
+    ]);
+    expect(events).toEqual([
+      { event: 'message', data: 'no space\n two spaces\n' },
+      { event: 'message', data: 'unnamed' },
+    ]);
+  });
+
+  it('stops reading the body when the caller stops reading events', async () => {
+    // The HTTP client returns as soon as the answer is complete; that must close the response body.
+    let closed = false;
+    async function* body() {
+      try {
+        yield new TextEncoder().encode('data: done\n\n');
+        yield new TextEncoder().encode('data: never read\n\n');
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const event of readSseEvents(body(), () => undefined)) {
+      expect(event.data).toBe('done');
+      break;
+    }
+    expect(closed).toBe(true);
+  });
+
   it('drops an event the stream never finished', async () => {
     expect(await eventsOf(['data: complete\n\ndata: cut off'])).toEqual([{ event: 'message', data: 'complete' }]);
   });

@@ -13,13 +13,16 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array>, onBytes: (
   let buffer = '';
   let event = '';
   let data: string[] = [];
-  for await (const chunk of body) {
-    onBytes();
-    buffer += decoder.decode(chunk, { stream: true });
+  for await (const chunk of followedByEnd(body)) {
+    if (chunk) {
+      onBytes();
+      buffer += decoder.decode(chunk, { stream: true });
+    }
     let lineEnd: number;
     while ((lineEnd = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      // A '\r' at the very end may be the first half of a '\r\n' split across chunks.
-      if (lineEnd === buffer.length - 1 && buffer.endsWith('\r')) break;
+      // A '\r' at the very end may be the first half of a '\r\n' split across chunks (unless the
+      // stream has ended: then it ends its line, like any other line end).
+      if (chunk && lineEnd === buffer.length - 1 && buffer.endsWith('\r')) break;
       const line = buffer.slice(0, lineEnd);
       buffer = buffer.slice(lineEnd + (buffer.startsWith('\r\n', lineEnd) ? 2 : 1));
       if (line === '') {
@@ -36,4 +39,10 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array>, onBytes: (
       else if (field === 'data') data.push(value);
     }
   }
+}
+
+/** The body's chunks, then `null` once it has ended. */
+async function* followedByEnd(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | null> {
+  yield* body;
+  yield null;
 }
