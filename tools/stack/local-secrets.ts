@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface LocalSecrets {
   adminApiKey: string;
   secretsKey: string;
+  /** The workspace's X-Agent-Key for external agents (AGENT_API_KEY, or generated and kept). */
+  agentApiKey: string;
   /** Where a generated admin key is kept; undefined when it came from the environment. */
   adminKeyFile: string | undefined;
 }
@@ -23,6 +25,8 @@ export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
     secretsKey:
       process.env['OZ_SECRETS_KEY'] ||
       (await persistedSecret(join(dataDir, 'secrets-key'), () => randomBytes(32).toString('base64'))),
+    agentApiKey:
+      process.env['AGENT_API_KEY'] || (await persistedSecret(join(dataDir, 'agent-key'), () => `oz_agent_${randomBytes(32).toString('base64url')}`)),
   };
 }
 

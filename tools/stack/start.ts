@@ -23,12 +23,15 @@ const DATA_DIR = join(REPO_ROOT, '.data');
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The Nx projects whose build output stackServices() runs. */
-const BUILT_PROJECTS = ['control-plane', 'worker'];
+const BUILT_PROJECTS = ['control-plane', 'worker', 'workspace-api'];
 
 interface StackConfig {
   databaseUrl: string;
   secrets: LocalSecrets;
   controlPlanePort: number;
+  workspacePort: number;
+  /** How the workspace's live events travel: Redis when REDIS_URL is set, else in-process. */
+  workspaceEvents: string;
   /** A local worker runs when Docker is there; otherwise the banner says why not. */
   worker: Awaited<ReturnType<typeof prepareLocalWorker>>;
 }
@@ -48,6 +51,22 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         HOST: process.env.HOST ?? '127.0.0.1',
       },
       health: { port: config.controlPlanePort, path: '/health' },
+    },
+    {
+      name: 'workspace-api',
+      entry: 'dist/apps/workspace-api/main.js',
+      // By default agents in the workspace run through the control plane (remote mode): providers are
+      // configured once, there, and runs show up in the Oz API. OZ_RUNNER_MODE=local calls them directly.
+      env: {
+        DATABASE_URL: config.databaseUrl,
+        AGENT_API_KEY: config.secrets.agentApiKey,
+        OZ_RUNNER_MODE: process.env.OZ_RUNNER_MODE ?? 'remote',
+        OZ_API_BASE_URL: process.env.OZ_API_BASE_URL ?? `http://127.0.0.1:${config.controlPlanePort}/api/v1`,
+        OZ_API_KEY: process.env.OZ_API_KEY ?? config.secrets.adminApiKey,
+        PORT: String(config.workspacePort),
+        HOST: process.env.HOST ?? '127.0.0.1',
+      },
+      health: { port: config.workspacePort, path: '/health' },
     },
     ...(config.worker.ok
       ? [
@@ -87,6 +106,8 @@ async function main(): Promise<number> {
       databaseUrl: database.url,
       secrets: await loadLocalSecrets(DATA_DIR),
       controlPlanePort: portFromEnv('PORT', 8080),
+      workspacePort: portFromEnv('WORKSPACE_PORT', 3000),
+      workspaceEvents: process.env.REDIS_URL ? 'Redis Streams' : 'in-process (set REDIS_URL to run several replicas)',
       worker: await prepareLocalWorker(REPO_ROOT, process.env),
     };
     if (state.stopSignal) return signalExitCode(state.stopSignal);
@@ -158,6 +179,7 @@ function printBanner(config: StackConfig, database: StackDatabase): void {
     'Oz Stack is running',
     `  API        ${base}/api/v1`,
     `  API docs   ${base}/api/docs`,
+    `  Workspace  http://localhost:${config.workspacePort}/api  (docs /api/docs; events ${config.workspaceEvents})`,
     `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
     `  Data       ${database.description}`,
     `  Providers  ${providersLine()}`,

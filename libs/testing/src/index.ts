@@ -2,3 +2,5 @@ export { createTestDatabase, type TestDatabase } from './lib/test-database';
 export { queryOnce } from './lib/query-once';
 export * from './lib/fake-providers';
 export { isProcessAlive } from './lib/processes';
+export * from './lib/server-process';
+export * from './lib/scripted-worker';

@@ -1,6 +1,6 @@
 import { getMetadataStorage } from 'class-validator';
 import { ConfigError, ControlPlaneEnv, loadControlPlaneConfig } from './control-plane.config';
-import { describeVariable, variableDescriptions, variablesMarkdownTable } from './variable-description';
+import { describeVariable, variableDescriptions, variablesMarkdownTable } from '@oz/server-kit';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');

@@ -1,4 +1,4 @@
-import { Transform, plainToInstance } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -9,7 +9,6 @@ import {
   Max,
   Min,
   MinLength,
-  validateSync,
 } from 'class-validator';
 import {
   harnessProblems,
@@ -20,17 +19,17 @@ import {
 } from '@oz/providers';
 import { hkdfSync } from 'node:crypto';
 import 'reflect-metadata';
-import { describeVariable, variableDescriptions } from './variable-description';
+import {
+  ConfigError,
+  describeVariable,
+  emptyToUndefined,
+  parseCorsOrigins,
+  parseEnv,
+  toBoolean,
+  toInt,
+} from '@oz/server-kit';
 
-const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
-const FALSE_WORDS = ['0', 'false', 'no', 'off'];
-/** Anything but a known word stays a string, so @IsBoolean refuses a typo like `ture` instead of reading false. */
-const toBoolean = ({ value }: { value: unknown }) => {
-  const word = String(value).toLowerCase();
-  return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
-};
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+export { ConfigError };
 
 /**
  * Every environment variable the control plane reads, validated once at start-up. Nothing else in the
@@ -224,12 +223,9 @@ export interface ControlPlaneConfig {
 
 export const CONTROL_PLANE_CONFIG = Symbol('CONTROL_PLANE_CONFIG');
 
-export class ConfigError extends Error {}
-
 /** Reads and checks the environment once; throws ConfigError naming every bad variable. */
 export function loadControlPlaneConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
-  const parsed = plainToInstance(ControlPlaneEnv, pickKnown(env));
-  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((e) => Object.values(e.constraints ?? {}));
+  const { parsed, problems } = parseEnv(ControlPlaneEnv, env);
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_ALLOW_NO_ADMIN_KEY) {
     problems.push('OZ_ADMIN_API_KEY is required (or set OZ_ALLOW_NO_ADMIN_KEY=true)');
   }
@@ -298,28 +294,6 @@ function loadProviders(env: Record<string, string | undefined>, problems: string
   return settings;
 }
 
-/**
- * Only declared variables reach the validator, so unrelated env vars can't trip it; a variable set to
- * an empty string counts as unset, so `PORT=` means the default rather than an error.
- */
-function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
-  const known: Record<string, string> = {};
-  for (const name of variableDescriptions(ControlPlaneEnv).map((v) => v.name)) {
-    const value = env[name]?.trim();
-    if (value) known[name] = value;
-  }
-  return known;
-}
-
 function deriveSecretsKey(adminKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', adminKey, 'oz-stack', 'environment-secrets', 32));
-}
-
-function parseCorsOrigins(value: string | undefined): string[] | '*' | null {
-  if (!value) return null;
-  if (value === '*') return '*';
-  return value
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlaneEnv } from './control-plane.config';
-import { variablesMarkdownTable } from './variable-description';
+import { variablesMarkdownTable } from '@oz/server-kit';
 
 describe('README environment-variable table', () => {
   it('matches the config class (run `npm run docs:env` after adding a variable)', () => {

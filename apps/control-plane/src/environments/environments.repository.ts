@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { isUniqueViolation } from '../database/postgres-errors';
+import { isUniqueViolation } from '@oz/server-kit';
 import { RunEntity } from '../runs/run.entity';
 import { UNFINISHED_RUN_STATES } from '../runs/run-state';
 import { EnvironmentEntity } from './environment.entity';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { REDACTED_SECRET } from '@oz/contract';
 import { randomUUID } from 'node:crypto';
 import { ownerScope, type Principal } from '../common/auth/principal';
-import { ApiException } from '../common/errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { SecretBox } from '../common/secrets/secret-box';
 import type { EnvironmentDto } from './dto/environment.dto';
 import { EnvironmentEntity } from './environment.entity';

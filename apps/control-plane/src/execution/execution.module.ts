@@ -4,7 +4,7 @@ import { ProviderRouter, QuotaStore } from '@oz/providers';
 import type { DataSource } from 'typeorm';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { PgNotifications } from '../database/pg-notifications';
-import { pgPool } from '../database/pg-pool';
+import { pgPool } from '@oz/server-kit';
 import { ExecutionRepository } from './execution.repository';
 import { ProviderStatusController } from './provider-status.controller';
 import { ProviderStatusService } from './provider-status.service';

@@ -4,7 +4,7 @@ import type { AmbientAgentConfig, RunState } from '@oz/contract';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
-import { pgPool } from '../database/pg-pool';
+import { pgPool } from '@oz/server-kit';
 import { statesThatCanMoveTo } from '../runs/run-state';
 
 /** A provider run as an executor claimed it. */

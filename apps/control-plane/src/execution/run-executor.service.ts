@@ -9,7 +9,7 @@ import { ProviderRouter, type RouteOutcome } from '@oz/providers';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
-import { CoalescedTask } from '../common/background/coalesced-task';
+import { CoalescedTask } from '@oz/server-kit';
 import { PgNotifications } from '../database/pg-notifications';
 import { ExecutionRepository, type ClaimedRun } from './execution.repository';
 

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PublicRoute } from '../common/auth/auth.decorators';
-import { ApiException } from '../common/errors/api-exception';
+import { ApiException, withTimeout } from '@oz/server-kit';
 
 /** Load balancers and orchestrators poll this: 200 only while the database answers. */
 @ApiTags('operations')
@@ -22,12 +22,4 @@ export class HealthController {
       throw new ApiException(503, 'resource_unavailable', 'Database unreachable', undefined, 5);
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

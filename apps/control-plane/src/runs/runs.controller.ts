@@ -4,7 +4,7 @@ import type { AgentRunResponse, RunItem, RunListResponse } from '@oz/contract';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
-import { ApiException } from '../common/errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { CreateRunDto } from './dto/create-run.dto';
 import { ListRunsQueryDto } from './dto/list-runs.dto';
 import { toRunItem, toRunResponse } from './run.mapper';

@@ -4,7 +4,7 @@ import type { ArtifactType, RunSource, RunState } from '@oz/contract';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Pool } from 'pg';
 import type { CursorPosition } from '../common/http/cursor';
-import { pgPool } from '../database/pg-pool';
+import { pgPool } from '@oz/server-kit';
 import { RunEntity } from './run.entity';
 import { statesThatCanMoveTo } from './run-state';
 import { isUuid } from '../common/ids';

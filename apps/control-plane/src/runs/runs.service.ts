@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ownerScope, type Principal } from '../common/auth/principal';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
-import { ApiException } from '../common/errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
 import type { CreateRunDto } from './dto/create-run.dto';
 import { DEFAULT_PAGE_SIZE, type ListRunsQueryDto } from './dto/list-runs.dto';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { PeriodicTask } from '../common/background/periodic-task';
+import { PeriodicTask } from '@oz/server-kit';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { SchedulesService } from './schedules.service';
 

@@ -3,7 +3,7 @@ import type { ScheduledAgentItem } from '@oz/contract';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ownerScope, type Principal } from '../common/auth/principal';
-import { ApiException } from '../common/errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
 import { RunsService } from '../runs/runs.service';
 import { nextCronSlot } from './cron';

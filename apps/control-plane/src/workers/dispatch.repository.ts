@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { AmbientAgentConfig, ArtifactItem, ConnectedWorker, RunState } from '@oz/contract';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { pgPool } from '../database/pg-pool';
+import { pgPool } from '@oz/server-kit';
 import { statesThatCanMoveTo } from '../runs/run-state';
 
 /** A worker run as the dispatcher claimed it for a connection. */

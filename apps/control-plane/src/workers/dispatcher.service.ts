@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { ArtifactItem, TaskAssignment, WorkerToServerMessage } from '@oz/contract';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoalescedTask } from '../common/background/coalesced-task';
+import { CoalescedTask } from '@oz/server-kit';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { PgNotifications } from '../database/pg-notifications';
 import { EnvironmentsService } from '../environments/environments.service';

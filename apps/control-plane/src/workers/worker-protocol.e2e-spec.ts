@@ -1,8 +1,7 @@
-import { queryOnce } from '@oz/testing';
+import { queryOnce, connectScriptedWorker, upgradeStatus, type ScriptedWorker } from '@oz/testing';
 import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
 import { auditRunTransitions } from '../testing/run-audit';
 import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
-import { connectScriptedWorker, upgradeStatus, type ScriptedWorker } from '../testing/scripted-worker';
 
 const WORKER_TOKEN = 'worker-token-0123456789abcdef';
 

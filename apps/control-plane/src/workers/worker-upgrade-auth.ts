@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { bearerTokenOf } from '../common/auth/bearer-auth.guard';
-import { SecretDigest } from '../common/auth/secret-digest';
+import { SecretDigest } from '@oz/server-kit';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
 
 export type UpgradeDecision =

@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../../config/control-plane.config';
-import { ApiException } from '../errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { ADMIN_ROUTE, PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
 import { principalFor } from './principal';
-import { SecretDigest } from './secret-digest';
+import { SecretDigest } from '@oz/server-kit';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

@@ -1,4 +1,4 @@
-import { ApiException } from '../errors/api-exception';
+import { ApiException } from '@oz/server-kit';
 import { isUuid } from '../ids';
 
 /** Position in a list ordered by (created_at DESC, id DESC). Opaque to clients: base64url JSON. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import {
   BadRequestException,
   Controller,
@@ -64,7 +65,7 @@ describe('ErrorResponseFilter', () => {
   const logger = new RecordingLogger();
 
   beforeAll(async () => {
-    app = await NestFactory.create<NestFastifyApplication>(ThrowingModule, new FastifyAdapter({ genReqId: requestIdFor }), { logger });
+    app = await NestFactory.create<NestFastifyApplication>(ThrowingModule, new FastifyAdapter({ genReqId: (raw: unknown) => requestIdFor(raw as IncomingMessage) }), { logger });
     app.useGlobalFilters(new ErrorResponseFilter());
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

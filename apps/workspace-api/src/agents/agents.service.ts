@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { ApiException } from '@oz/server-kit';
+import { notFound } from '../common/ids';
+import { isUniqueViolation } from '../common/sql';
+import { RoomEvents } from '../events/room-events';
+import { InvocationService } from '../invocation/invocation.service';
+import { roomView } from '../rooms/room.view';
+import { RoomsRepository } from '../rooms/rooms.repository';
+import { agentView, type AgentView } from './agent.view';
+import type { CreateAgentDto, UpdateAgentDto } from './agents.dto';
+import { AgentsRepository, type AgentFields } from './agents.repository';
+
+const DEFAULT_COLOR = '#3B82F6';
+
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly rooms: RoomsRepository,
+    private readonly events: RoomEvents,
+    private readonly invocation: InvocationService,
+  ) {}
+
+  async list(userId: string): Promise<AgentView[]> {
+    const running = await this.agents.runningRooms(userId);
+    return (await this.agents.list(userId)).map((a) => agentView(a, running.get(a.id) ?? []));
+  }
+
+  async get(userId: string, id: string): Promise<AgentView> {
+    const agent = await this.agents.owned(userId, id);
+    if (!agent) throw notFound('Agent', id);
+    return agentView(agent, (await this.agents.runningRooms(userId)).get(agent.id) ?? []);
+  }
+
+  async create(userId: string, input: CreateAgentDto): Promise<AgentView> {
+    const agent = await this.named(input.name, () =>
+      this.agents.create(userId, { ...fields(input), name: input.name, color: input.color ?? DEFAULT_COLOR, icon: input.icon ?? 'robot', harness: input.harness ?? 'claude-code' }),
+    );
+    return agentView(agent, []);
+  }
+
+  async update(userId: string, id: string, input: UpdateAgentDto): Promise<AgentView> {
+    const agent = await this.named(input.name, () => this.agents.update(userId, id, fields(input)));
+    if (!agent) throw notFound('Agent', id);
+    await this.announceRooms(userId, id);
+    return this.get(userId, id);
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    if (await this.agents.owned(userId, id)) await this.invocation.cancelAgent(id, 'The agent was deleted');
+    const rooms = await this.agents.delete(userId, id);
+    if (rooms === null) throw notFound('Agent', id);
+    for (const roomId of rooms) await this.announceRoom(roomId);
+  }
+
+  private async named<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw ApiException.conflict(`You already have an agent named ${name}`);
+      throw error;
+    }
+  }
+
+  /** Rooms show their agents' names and looks: tell them when those change. */
+  private async announceRooms(userId: string, agentId: string): Promise<void> {
+    for (const room of await this.rooms.list(userId)) {
+      const members = await this.rooms.agentsOf([room.id]);
+      if (members.some((m) => m.id === agentId)) await this.events.emit(room.id, 'room', roomView(room, members));
+    }
+  }
+
+  private async announceRoom(roomId: string): Promise<void> {
+    const room = await this.rooms.byId(roomId);
+    if (room) await this.events.emit(roomId, 'room', roomView(room, await this.rooms.agentsOf([roomId])));
+  }
+}
+
+function fields(input: UpdateAgentDto): AgentFields {
+  return {
+    name: input.name,
+    color: input.color,
+    icon: input.icon,
+    harness: input.harness,
+    model: input.model,
+    environment_id: input.environment_id,
+    system_prompt: input.system_prompt,
+    repo_url: input.repo_url,
+    skills: input.skills,
+    mcp_servers: input.mcp_servers,
+  };
+}

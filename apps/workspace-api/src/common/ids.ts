@@ -1,0 +1,14 @@
+import { ApiException } from '@oz/server-kit';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/**
+ * Not found, worded the same whether the resource does not exist or belongs to someone else: a caller
+ * must not learn which ids exist.
+ */
+export function notFound(resource: string, id: string): ApiException {
+  const shown = id.length > 64 ? `${id.slice(0, 64)}…` : id;
+  return new ApiException(404, 'resource_not_found', `${resource} ${shown} not found`);
+}

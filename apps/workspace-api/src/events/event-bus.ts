@@ -1,0 +1,82 @@
+import type { RoomEventType } from '@oz/workspace-contract';
+
+/** Stream ids are Redis's `<ms>-<seq>`, in both buses, so a client's Last-Event-ID works with either. */
+export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
+
+export interface RoomEvent {
+  id: string;
+  type: RoomEventType;
+  /** The event's `data` as JSON text, serialised once for every subscriber. */
+  json: string;
+}
+
+export type EventListener = (event: RoomEvent) => void;
+
+export interface Subscription {
+  /**
+   * The stream position the subscription started from: the id of the last event it will not deliver
+   * (or `0-0` for an empty stream). Heartbeats carry it until a newer event is delivered.
+   */
+  readonly startedAt: string;
+  /** True when events after the requested `fromId` were already trimmed: the replay is incomplete. */
+  readonly gap: boolean;
+  close(): void;
+}
+
+/**
+ * Per-room event streams. `publish` appends to the room's stream; `subscribe` delivers, in order and
+ * each once, the events after `fromId` still kept (replay), then every new one until closed.
+ */
+export abstract class EventBus {
+  abstract publish(roomId: string, type: RoomEventType, data: unknown): Promise<string>;
+  abstract subscribe(roomId: string, fromId: string | null, listener: EventListener): Promise<Subscription>;
+  /** Forgets a deleted room's stream (after its last event had time to reach subscribers). */
+  abstract drop(roomId: string): Promise<void>;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  /** Nest calls this after every `beforeApplicationShutdown` hook, so final events still go out. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Compares two stream ids numerically (`10-0` > `9-5`). */
+export function compareEventIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
+}
+
+/**
+ * Wraps a listener so it sees each event once and in order: replayed events first, live events that
+ * arrived meanwhile after them, nothing at or below the position it has reached.
+ */
+export class OrderedDelivery {
+  private buffered: RoomEvent[] | null = [];
+
+  constructor(
+    private readonly listener: EventListener,
+    private last: string,
+  ) {}
+
+  /** Live events: held back while the replay is being read. */
+  live = (event: RoomEvent): void => {
+    if (this.buffered) this.buffered.push(event);
+    else this.deliver(event);
+  };
+
+  /** Replayed events, then whatever arrived live in the meantime. */
+  finishReplay(replayed: RoomEvent[]): void {
+    const held = this.buffered ?? [];
+    this.buffered = null;
+    for (const event of replayed) this.deliver(event);
+    for (const event of held) this.deliver(event);
+  }
+
+  private deliver(event: RoomEvent): void {
+    if (compareEventIds(event.id, this.last) <= 0) return;
+    this.last = event.id;
+    this.listener(event);
+  }
+}

@@ -1,0 +1,36 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentUser, type SessionUser } from '../common/auth';
+import { RoomsRepository } from '../rooms/rooms.repository';
+import { EventsService } from './events.service';
+
+export class EventsQuery {
+  @ApiProperty()
+  @IsString({ message: 'roomId is required' })
+  roomId!: string;
+}
+
+@ApiTags('events')
+@Controller('events')
+export class EventsController {
+  constructor(
+    private readonly rooms: RoomsRepository,
+    private readonly events: EventsService,
+  ) {}
+
+  @Get()
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    operationId: 'roomEvents',
+    summary: "Live events of one of your rooms (SSE): message, message_delta, room, task, artifact, notification, heartbeat. Send Last-Event-ID to resume.",
+  })
+  async stream(@CurrentUser() user: SessionUser, @Query() query: EventsQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const room = await this.rooms.require(user.id, query.roomId);
+    await this.events.stream(request, reply, room.id, (event) =>
+      // The room's deletion is the stream's last event.
+      event.type === 'room' && event.json.includes('"deleted":true') ? { send: true, thenClose: true } : { send: true },
+    );
+  }
+}

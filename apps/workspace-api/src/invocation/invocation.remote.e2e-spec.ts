@@ -1,0 +1,159 @@
+import { buildApp, connectScriptedWorker, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type ServerProcess, type TestDatabase } from '@oz/testing';
+import type { MessageView } from '@oz/workspace-contract';
+import { randomBytes } from 'node:crypto';
+import { SseClient } from '../testing/sse-client';
+import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+
+/**
+ * Remote mode end to end: the workspace creates runs on a real control plane (the built app, run as
+ * a process) through the official oz-agent-sdk; the control plane calls a fake provider that streams.
+ */
+describe('agent invocation (remote runner, against a running control plane)', () => {
+  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
+  let provider: FakeLlmServer;
+  let cpDatabase: TestDatabase;
+  let controlPlane: ServerProcess;
+  let cpOrigin: string;
+  let ws: WorkspaceHarness;
+  let user: UserClient;
+
+  beforeAll(async () => {
+    buildApp('control-plane');
+    provider = await startFakeOpenAiServer();
+    cpDatabase = await createTestDatabase('oz_ws_remote_cp');
+    const port = await freePort();
+    cpOrigin = `http://127.0.0.1:${port}`;
+    controlPlane = startBuiltApp('control-plane', [], {
+      DATABASE_URL: cpDatabase.url,
+      OZ_ADMIN_API_KEY: adminKey,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OZ_LOG_LEVEL: 'warn',
+      OZ_SCHEDULER_ENABLED: 'false',
+      OZ_PROVIDER_CUSTOM_MODEL: 'fake-model',
+      OZ_PROVIDER_CUSTOM_BASE_URL: provider.url,
+      OZ_PROVIDER_CUSTOM_STREAM: 'true',
+    });
+    await waitForHealth(`${cpOrigin}/health`, controlPlane.exit, controlPlane.output);
+    ws = await startWorkspace({
+      REDIS_URL: TEST_REDIS_URL,
+      OZ_RUNNER_MODE: 'remote',
+      OZ_API_BASE_URL: `${cpOrigin}/api/v1`,
+      OZ_API_KEY: adminKey,
+      OZ_REMOTE_POLL_INTERVAL_MS: '100',
+    });
+    user = await ws.signup('Remy');
+  }, 180_000);
+
+  afterAll(async () => {
+    await closeAll([ws], ws?.database);
+    controlPlane?.child.kill('SIGTERM');
+    await controlPlane?.exit;
+    await cpDatabase?.drop();
+    await provider?.close();
+  });
+
+  afterEach(() => provider.reset());
+
+  const controlPlaneRun = async (runId: string) =>
+    (await fetch(`${cpOrigin}/api/v1/agent/runs/${runId}`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+
+  async function setup(name: string, systemPrompt = '') {
+    const agent = (await user.request('POST', '/api/agents', { name, harness: 'custom', system_prompt: systemPrompt })).body;
+    const room = (await user.request('POST', '/api/rooms', { name: `${name}-room`, agent_ids: [agent.id] })).body;
+    const events = await SseClient.open(`${ws.origin}/api/events?roomId=${room.id}`, { session: user.session });
+    return { agent, room, events };
+  }
+
+  const finalReply = (events: SseClient, messageId: string) =>
+    events.waitFor((e) => e.event === 'message' && e.data.id === messageId && e.data.status !== 'streaming', 20_000).then((e) => e.data as MessageView);
+
+  it('creates a run on the control plane and streams its output into the room', async () => {
+    const { room, events } = await setup('Remote', 'You are terse.');
+    const pieces = ['The ', 'control ', 'plane ', 'answered.'];
+    provider.enqueue({ kind: 'answer', chunks: pieces, chunkDelayMs: 400 });
+    const posted = await user.request('POST', `/api/rooms/${room.id}/messages`, { content: '@Remote status?' });
+    const run = posted.body.runs[0];
+    expect(run.mode).toBe('remote');
+
+    const reply = await finalReply(events, run.reply_message_id);
+    expect(reply).toMatchObject({ status: 'complete', content: pieces.join('') });
+    const deltas = events.of('message_delta').filter((e) => e.data.run_id === run.id);
+    expect(deltas.length).toBeGreaterThan(1);
+    let assembled = '';
+    for (const { data } of deltas) assembled = assembled.slice(0, data.offset) + data.delta;
+    expect(assembled).toBe(pieces.join(''));
+
+    // The run on the control plane is the one recorded, carrying the prompt the workspace built.
+    const recorded = (await user.request('GET', `/api/runs/${run.id}`)).body;
+    expect(recorded).toMatchObject({ state: 'SUCCEEDED', provider: 'control-plane', remote_run_id: expect.any(String) });
+    const remote = await controlPlaneRun(recorded.remote_run_id);
+    expect(remote).toMatchObject({ state: 'SUCCEEDED', output: pieces.join('') });
+    expect(remote.prompt).toContain('Your name is Remote.');
+    expect(remote.prompt).toContain('You are terse.');
+    expect(remote.prompt).toContain('Request from the user:\n@Remote status?');
+    expect(provider.requests).toHaveLength(1);
+    events.close();
+  });
+
+  it('shows a run the control plane failed as one clear error message', async () => {
+    const { room, events } = await setup('Failing');
+    provider.enqueue({ kind: 'status', status: 403, message: 'key revoked' });
+    const run = (await user.request('POST', `/api/rooms/${room.id}/messages`, { content: '@Failing go' })).body.runs[0];
+    const reply = await finalReply(events, run.reply_message_id);
+    expect(reply.status).toBe('error');
+    expect(reply.content).toMatch(/^⚠️ Failing could not reply: .*403/);
+    events.close();
+  });
+
+  it('cancelling in the workspace cancels the run on the control plane', async () => {
+    const { room, events } = await setup('Stuck');
+    provider.enqueue({ kind: 'hang' });
+    const run = (await user.request('POST', `/api/rooms/${room.id}/messages`, { content: '@Stuck wait' })).body.runs[0];
+    await provider.waitForRequests(1, 15_000);
+    let remoteRunId: string | null = null;
+    for (const deadline = Date.now() + 10_000; !remoteRunId && Date.now() < deadline; ) {
+      remoteRunId = (await user.request('GET', `/api/runs/${run.id}`)).body.remote_run_id;
+      if (!remoteRunId) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await user.request('POST', `/api/runs/${run.id}/cancel`)).status).toBe(200);
+    await provider.waitForAbort(0, 15_000);
+    expect((await controlPlaneRun(remoteRunId!)).state).toBe('CANCELLED');
+    expect((await finalReply(events, run.reply_message_id)).status).toBe('cancelled');
+    events.close();
+  });
+
+  it('runs an agent with an environment on a worker, and saves the pull request it reports to the room', async () => {
+    const environment = await (
+      await fetch(`${cpOrigin}/api/v1/environments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'app', docker_image: 'oz-task:test' }),
+      })
+    ).json();
+    const worker = await connectScriptedWorker(cpOrigin, adminKey, 'workspace-test-worker');
+    try {
+      const agent = (await user.request('POST', '/api/agents', { name: 'Builder', harness: 'claude-code', environment_id: environment.id })).body;
+      const room = (await user.request('POST', '/api/rooms', { name: 'builds', agent_ids: [agent.id] })).body;
+      const events = await SseClient.open(`${ws.origin}/api/events?roomId=${room.id}`, { session: user.session });
+      const run = (await user.request('POST', `/api/rooms/${room.id}/messages`, { content: '@Builder fix the login bug' })).body.runs[0];
+
+      const assignment = await worker.next('task_assignment', 15_000);
+      const taskId = (assignment as { task_id: string }).task_id;
+      expect(JSON.stringify(assignment)).toContain('fix the login bug');
+      await worker.send('task_claimed', { task_id: taskId, worker_id: worker.workerId });
+      await worker.send('task_started', { task_id: taskId });
+      await worker.send('task_completed', { task_id: taskId, output: 'Fixed it. PR: https://github.com/acme/app/pull/12 (branch: fix/login)' });
+
+      const reply = await finalReply(events, run.reply_message_id);
+      expect(reply).toMatchObject({ status: 'complete', content: 'Fixed it. PR: https://github.com/acme/app/pull/12 (branch: fix/login)' });
+      const artifact = await events.waitFor((e) => e.event === 'artifact');
+      expect(artifact.data.artifact).toMatchObject({ type: 'pr', title: 'fix/login', url: 'https://github.com/acme/app/pull/12', run_id: run.id, agent: { id: agent.id } });
+      const listed = (await user.request('GET', `/api/rooms/${room.id}/artifacts`)).body.items;
+      expect(listed).toHaveLength(1);
+      events.close();
+    } finally {
+      await worker.close();
+    }
+  });
+});

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import type { NotificationView } from '@oz/workspace-contract';
+import { isUuid } from '../common/ids';
+import { Sql } from '../common/sql';
+
+interface NotificationRow {
+  id: string;
+  room_id: string;
+  room_name: string;
+  agent_id: string | null;
+  agent_name: string | null;
+  agent_color: string | null;
+  agent_icon: string | null;
+  message: string;
+  read_at: Date | null;
+  created_at: Date;
+}
+
+const SELECT = `SELECT n.*, r.name AS room_name, a.name AS agent_name, a.color AS agent_color, a.icon AS agent_icon
+  FROM notifications n JOIN rooms r ON r.id = n.room_id LEFT JOIN agents a ON a.id = n.agent_id`;
+
+function notificationView(row: NotificationRow): NotificationView {
+  return {
+    id: row.id,
+    room_id: row.room_id,
+    room_name: row.room_name,
+    agent: row.agent_id && row.agent_name !== null ? { id: row.agent_id, name: row.agent_name, color: row.agent_color ?? '', icon: row.agent_icon ?? '' } : null,
+    message: row.message,
+    read: row.read_at !== null,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+@Injectable()
+export class NotificationsRepository {
+  constructor(private readonly db: Sql) {}
+
+  async list(userId: string, unreadOnly: boolean, limit: number): Promise<{ items: NotificationView[]; unread_count: number }> {
+    const rows = await this.db.rows<NotificationRow>(
+      `${SELECT} WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL) ORDER BY n.created_at DESC, n.id LIMIT $3`,
+      [userId, unreadOnly, limit],
+    );
+    const count = await this.db.row<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [userId]);
+    return { items: rows.map(notificationView), unread_count: count?.n ?? 0 };
+  }
+
+  async create(userId: string, roomId: string, agentId: string | null, message: string): Promise<NotificationView> {
+    const row = await this.db.row<{ id: string }>(
+      `INSERT INTO notifications (user_id, room_id, agent_id, message) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [userId, roomId, agentId, message],
+    );
+    return (await this.byId(row!.id))!;
+  }
+
+  async byId(id: string): Promise<NotificationView | null> {
+    const row = await this.db.row<NotificationRow>(`${SELECT} WHERE n.id = $1`, [id]);
+    return row ? notificationView(row) : null;
+  }
+
+  async setRead(userId: string, id: string, read: boolean): Promise<NotificationView | null> {
+    if (!isUuid(id)) return null;
+    const done = await this.db.affected(
+      `UPDATE notifications SET read_at = CASE WHEN $3 THEN coalesce(read_at, now()) ELSE NULL END WHERE id = $1 AND user_id = $2`,
+      [id, userId, read],
+    );
+    return done ? this.byId(id) : null;
+  }
+
+  async readAll(userId: string): Promise<number> {
+    return this.db.affected(`UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL`, [userId]);
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    return (await this.db.affected(`DELETE FROM notifications WHERE id = $1 AND user_id = $2`, [id, userId])) > 0;
+  }
+}

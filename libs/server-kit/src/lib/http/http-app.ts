@@ -1,0 +1,90 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyBodyParser, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from '../errors/error-response.filter';
+import { requestIdFor } from './request-id';
+import { createValidationPipe, RequestShapePipe } from './validation';
+
+/**
+ * Nest installs Fastify's error handler itself, at init, and turns Fastify's own errors (bad JSON, body
+ * too large, wrong Content-Type) into bare HttpExceptions that keep Fastify's message and lose the
+ * code. Wrapping the handler Nest installs, rather than setting a second one (which Fastify warns
+ * about, FSTWRN004), lets the global filter answer them with our codes and messages.
+ */
+class OzFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(handler: Parameters<FastifyInstance['setErrorHandler']>[0]) {
+    const instance = this.getInstance();
+    return super.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+      handler.call(instance, (fromFastifyError(error) ?? error) as FastifyError, request, reply),
+    );
+  }
+}
+
+/**
+ * JSON bodies only. An empty body counts as no body even with Content-Type: application/json, which
+ * the Python SDK sends on every request, bodiless POSTs such as cancel and pause included.
+ */
+function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  return (request, body, done) => (body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done));
+}
+
+export interface HttpAppOptions {
+  maxBodyBytes: number;
+  /** Believe X-Forwarded-For from a proxy in front (request.ip is then the client's address). */
+  trustProxy?: boolean;
+  /** Title and description of the OpenAPI document, served at `api/docs` (UI) and `api/docs-json`. */
+  openApi: { title: string; description: string; configure?: (builder: DocumentBuilder) => DocumentBuilder };
+}
+
+/**
+ * A Nest app on Fastify with the house conventions every Oz server shares: request ids (caller-supplied
+ * when safe) in the `X-Request-Id` header and the logs, pino JSON logs, one structured error body for
+ * every failure (Fastify's own included), JSON-only bodies checked before the DTO rules, graceful
+ * shutdown on SIGTERM/SIGINT, and the OpenAPI document. `prepare` runs before the document is built
+ * (global prefix, adapters, CORS).
+ */
+export async function createHttpApp(
+  rootModule: unknown,
+  options: HttpAppOptions,
+  prepare: (app: NestFastifyApplication) => void = () => undefined,
+): Promise<NestFastifyApplication> {
+  const adapter = new OzFastifyAdapter({
+    bodyLimit: options.maxBodyBytes,
+    trustProxy: options.trustProxy ?? false,
+    // One id per request, caller-supplied when safe; kept on the raw request for the HTTP logger too.
+    genReqId: (raw: IncomingMessage) => ((raw as IncomingMessage & { id: string }).id = requestIdFor(raw)),
+    routerOptions: { ignoreTrailingSlash: true },
+    // URLs the router cannot take (bad percent-encoding, an over-long segment) fail before any hook runs.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('X-Request-Id', request.id);
+      sendError(reply, request.id, toApiException(error));
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  // On SIGTERM/SIGINT: close (finish in-flight requests, stop the loops, release the pool), then exit 0,
+  // so a clean stop is told apart from a kill. Nest's default re-raises the signal instead (exit 143).
+  app.enableShutdownHooks([], { useProcessExit: true });
+  app.useGlobalPipes(new RequestShapePipe(), createValidationPipe());
+  app.useGlobalFilters(new ErrorResponseFilter());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Registering a parser here also stops Nest adding its defaults (JSON and forms); with Fastify's
+  // text/plain parser gone too, any other Content-Type is a 415.
+  app.useBodyParser('application/json', { bodyLimit: options.maxBodyBytes }, jsonBodyParser(fastify));
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+
+  prepare(app);
+
+  const builder = new DocumentBuilder().setTitle(options.openApi.title).setDescription(options.openApi.description).setVersion('1');
+  const document = SwaggerModule.createDocument(app, (options.openApi.configure?.(builder) ?? builder).build());
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

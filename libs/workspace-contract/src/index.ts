@@ -1,0 +1,2 @@
+export * from './lib/mentions';
+export * from './lib/events';
