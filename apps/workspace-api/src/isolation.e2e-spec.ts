@@ -412,7 +412,7 @@ describe('workspace API tenant isolation', () => {
     });
 
     it("B's read-all marks only B's inbox", async () => {
-      expect(await ok(b.request('POST', '/api/notifications/read-all'), 201)).toEqual({ updated: 0 });
+      expect(await ok(b.request('POST', '/api/notifications/read-all'), 200)).toEqual({ updated: 0 });
     });
 
     it("mentioning A's agent by name in B's rooms invokes only B's agents", async () => {

@@ -59,7 +59,7 @@ describe('accounts: signup, login, sessions', () => {
     [{ name: '', email: 'al@example.com', password: TEST_PASSWORD }, 'name must not be empty'],
     [{ email: 'al@example.com', password: TEST_PASSWORD }, 'name is required'],
     [{ name: 'Al', email: 'al@example.com' }, 'password is required'],
-    [{ name: 'Al', email: 'al@example.com', password: 12345678901234 }, 'password is required'],
+    [{ name: 'Al', email: 'al@example.com', password: 12345678901234 }, 'password must be a string'],
   ])('refuses signup %j with a clear message', async (body, message) => {
     const response = await signup(body);
     expect(response.status).toBe(400);

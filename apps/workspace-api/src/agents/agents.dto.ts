@@ -12,6 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { stringRequired } from '../common/validation-messages';
 
 export const AGENT_HARNESSES = ['claude-code', 'codex', 'gemini-cli', 'glm', 'kimi', 'custom', 'oz'] as const;
 export const AGENT_ICONS = ['robot', 'brain', 'lightning', 'code', 'terminal', 'gear', 'search', 'pencil', 'book', 'chat', 'rocket', 'shield', 'bug', 'git', 'database', 'cloud'] as const;
@@ -25,7 +26,7 @@ export class CreateAgentDto {
   @Matches(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, { message: 'name may hold letters, digits, spaces, dots, underscores and hyphens, starting with a letter or digit' })
   @MaxLength(64)
   @MinLength(1, { message: 'name must not be empty' })
-  @IsString({ message: 'name is required' })
+  @IsString(stringRequired('name'))
   name!: string;
 
   @ApiPropertyOptional({ example: '#3B82F6' })

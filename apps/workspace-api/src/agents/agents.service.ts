@@ -11,6 +11,14 @@ import type { CreateAgentDto, UpdateAgentDto } from './agents.dto';
 import { AgentsRepository, type AgentFields } from './agents.repository';
 
 const DEFAULT_COLOR = '#3B82F6';
+/** Columns that always hold a value; `null` for them is refused (on create, colour, icon and harness take their defaults instead). */
+const NEVER_NULL = ['name', 'color', 'icon', 'harness', 'system_prompt', 'skills', 'mcp_servers'] as const;
+const DEFAULTED_ON_CREATE = ['color', 'icon', 'harness'];
+
+function refuseNulls(input: UpdateAgentDto, fields: readonly string[]): void {
+  const field = fields.find((name) => (input as Record<string, unknown>)[name] === null);
+  if (field) throw ApiException.badRequest(`${field} must not be null`, [{ field, message: `${field} must not be null` }]);
+}
 
 @Injectable()
 export class AgentsService {
@@ -33,6 +41,7 @@ export class AgentsService {
   }
 
   async create(userId: string, input: CreateAgentDto): Promise<AgentView> {
+    refuseNulls(input, NEVER_NULL.filter((name) => !DEFAULTED_ON_CREATE.includes(name)));
     const agent = await this.named(input.name, () =>
       this.agents.create(userId, { ...fields(input), name: input.name, color: input.color ?? DEFAULT_COLOR, icon: input.icon ?? 'robot', harness: input.harness ?? 'claude-code' }),
     );
@@ -40,6 +49,7 @@ export class AgentsService {
   }
 
   async update(userId: string, id: string, input: UpdateAgentDto): Promise<AgentView> {
+    refuseNulls(input, NEVER_NULL);
     const agent = await this.named(input.name, () => this.agents.update(userId, id, fields(input)));
     if (!agent) throw notFound('Agent', id);
     await this.announceRooms(userId, id);

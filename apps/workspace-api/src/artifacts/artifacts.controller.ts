@@ -9,18 +9,19 @@ import { notFound } from '../common/ids';
 import { RoomEvents } from '../events/room-events';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { ArtifactsRepository } from './artifacts.repository';
+import { stringRequired } from '../common/validation-messages';
 
 export class CreateArtifactDto {
   @ApiProperty({ example: 'plan', description: 'plan, pr, document, sheet, or another lower-case word' })
   @Matches(/^[a-z][a-z0-9_-]{0,31}$/, { message: 'type must be a lower-case word such as plan, pr, document or sheet' })
-  @IsString({ message: 'type is required' })
+  @IsString(stringRequired('type'))
   type!: string;
 
   @ApiProperty()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @MaxLength(300)
   @MinLength(1, { message: 'title must not be empty' })
-  @IsString({ message: 'title is required' })
+  @IsString(stringRequired('title'))
   title!: string;
 
   @ApiPropertyOptional()

@@ -9,6 +9,6 @@ export const isUuid = (value: unknown): value is string => typeof value === 'str
  * must not learn which ids exist.
  */
 export function notFound(resource: string, id: string): ApiException {
-  const shown = id.length > 64 ? `${id.slice(0, 64)}…` : id;
+  const shown = id.length > 120 ? `${id.slice(0, 120)}…` : id;
   return new ApiException(404, 'resource_not_found', `${resource} ${shown} not found`);
 }

@@ -1,4 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { RoomEventType } from '@oz/workspace-contract';
+
+const logger = new Logger('events');
 
 /** Stream ids are Redis's `<ms>-<seq>`, in both buses, so a client's Last-Event-ID works with either. */
 export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
@@ -8,6 +11,8 @@ export interface RoomEvent {
   type: RoomEventType;
   /** The event's `data` as JSON text, serialised once for every subscriber. */
   json: string;
+  /** The SSE frame, built by the first stream that sends the event unchanged and reused by the rest. */
+  frame?: string;
 }
 
 export type EventListener = (event: RoomEvent) => void;
@@ -33,6 +38,8 @@ export abstract class EventBus {
   /** Forgets a deleted room's stream (after its last event had time to reach subscribers). */
   abstract drop(roomId: string): Promise<void>;
   abstract ping(): Promise<void>;
+  /** Waits (up to `timeoutMs`) until events this replica published have reached its own subscribers. */
+  abstract drain(timeoutMs: number): Promise<void>;
   abstract close(): Promise<void>;
 
   /** Nest calls this after every `beforeApplicationShutdown` hook, so final events still go out. */
@@ -77,6 +84,11 @@ export class OrderedDelivery {
   private deliver(event: RoomEvent): void {
     if (compareEventIds(event.id, this.last) <= 0) return;
     this.last = event.id;
-    this.listener(event);
+    try {
+      this.listener(event);
+    } catch (error) {
+      // One subscriber's failure must not cost the others their events.
+      logger.warn({ err: error }, 'events.listener_failed');
+    }
   }
 }

@@ -5,10 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, type SessionUser } from '../common/auth';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { EventsService } from './events.service';
+import { stringRequired } from '../common/validation-messages';
 
 export class EventsQuery {
   @ApiProperty()
-  @IsString({ message: 'roomId is required' })
+  @IsString(stringRequired('roomId'))
   roomId!: string;
 }
 

@@ -56,8 +56,12 @@ export class EventsService implements BeforeApplicationShutdown {
     for (const event of pending.splice(0)) deliver(event);
   }
 
-  /** Open streams would keep the HTTP server from closing. */
+  /**
+   * Open streams would keep the HTTP server from closing. The last events (replies ended by the
+   * shutdown) reach this replica's viewers first.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.bus.drain(2000);
     for (const stream of [...this.open]) stream.close();
   }
 }

@@ -60,6 +60,11 @@ export class MemoryEventBus extends EventBus {
     return;
   }
 
+  /** Delivery is synchronous: nothing is ever in flight. */
+  async drain(): Promise<void> {
+    return;
+  }
+
   async close(): Promise<void> {
     this.rooms.clear();
   }

@@ -33,6 +33,8 @@ export class RedisEventBus extends EventBus {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private lastError: Error | null = null;
+  /** Per room, the id of the last event this replica published. */
+  private readonly published = new Map<string, string>();
 
   constructor(
     url: string,
@@ -73,6 +75,7 @@ export class RedisEventBus extends EventBus {
       .expire(key, this.options.ttlSeconds)
       .exec()) as [Error | null, unknown][];
     if (addError ?? expireError) throw addError ?? expireError;
+    if (this.rooms.has(roomId)) this.published.set(roomId, id as string); // only rooms with viewers here
     return id as string;
   }
 
@@ -85,7 +88,10 @@ export class RedisEventBus extends EventBus {
     room.listeners.add(delivery.live);
     const close = () => {
       room.listeners.delete(delivery.live);
-      if (room.listeners.size === 0 && this.rooms.get(roomId) === room) this.rooms.delete(roomId);
+      if (room.listeners.size === 0 && this.rooms.get(roomId) === room) {
+        this.rooms.delete(roomId);
+        this.published.delete(roomId);
+      }
     };
     try {
       let gap = future;
@@ -110,6 +116,17 @@ export class RedisEventBus extends EventBus {
 
   async ping(): Promise<void> {
     await this.writer.ping();
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    const behind = () =>
+      [...this.rooms.entries()].some(([roomId, room]) => {
+        const last = this.published.get(roomId);
+        return last !== undefined && compareEventIds(room.cursor, last) < 0;
+      });
+    for (const deadline = Date.now() + timeoutMs; behind() && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   async close(): Promise<void> {

@@ -48,9 +48,11 @@ export class SseStream {
     this.write(`id: ${this.lastId}\nevent: ${RESYNC_EVENT}\ndata: {}\n\n`);
   }
 
-  send(event: RoomEvent, json = event.json): void {
+  /** Sends an event, or a rewritten `json` of it (public viewers); the common frame is built once per event. */
+  send(event: RoomEvent, json?: string): void {
     this.lastId = event.id;
-    this.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    if (json !== undefined) this.write(frameOf(event.id, event.type, json));
+    else this.write((event.frame ??= frameOf(event.id, event.type, event.json)));
   }
 
   /** Moves the position past an event this client does not get (filtered out), so heartbeats stay current. */
@@ -79,4 +81,8 @@ export class SseStream {
     }
     this.response.write(frame);
   }
+}
+
+function frameOf(id: string, type: string, json: string): string {
+  return `id: ${id}\nevent: ${type}\ndata: ${json}\n\n`;
 }

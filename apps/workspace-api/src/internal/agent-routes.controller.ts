@@ -13,6 +13,7 @@ import { RunsRepository } from '../runs/runs.repository';
 import { AgentCreateTaskDto, UpdateTaskDto } from '../tasks/tasks.dto';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { TasksService } from '../tasks/tasks.service';
+import { stringRequired } from '../common/validation-messages';
 
 const MAX_RESPONSE_CHARS = 500_000;
 
@@ -56,7 +57,7 @@ export class AgentNotificationDto {
   @ApiProperty()
   @MaxLength(5000)
   @MinLength(1, { message: 'message must not be empty' })
-  @IsString({ message: 'message is required' })
+  @IsString(stringRequired('message'))
   message!: string;
 }
 

@@ -9,7 +9,10 @@ export interface RunnerInput {
   /** The room context and the request. */
   prompt: string;
   signal: AbortSignal;
-  /** Told once the work has really started: which provider, or which control-plane run. */
+  /**
+   * Told when the work has really started (which provider, or which control-plane run), and again,
+   * without details, while it waits or works without producing text: each call counts as activity.
+   */
   onStarted(details: { provider?: string; remoteRunId?: string }): Promise<void>;
   /**
    * The reply's text from `offset` on (characters) is now `text`: appended normally, rewritten from 0

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { mentionedNames, type MessageStatus, type MessageView } from '@oz/workspace-contract';
 import { randomUUID } from 'node:crypto';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -35,7 +35,7 @@ interface Trigger {
  * clear error.
  */
 @Injectable()
-export class InvocationService implements BeforeApplicationShutdown {
+export class InvocationService implements OnModuleDestroy {
   private readonly logger = new Logger('invocation');
   private readonly executing = new Set<Promise<void>>();
 
@@ -106,8 +106,8 @@ export class InvocationService implements BeforeApplicationShutdown {
     for (const roomId of rooms) await this.emitRoom(roomId);
   }
 
-  /** Before the database and the event bus close. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** First of the shutdown hooks: the database and the event bus are still open, and so are the event streams. */
+  async onModuleDestroy(): Promise<void> {
     // Replies this replica was writing cannot be finished by another one: say so in the room.
     const ended = await this.runs.failMany(this.active.ids(), 'The workspace API stopped while this reply was being written; ask again.');
     await this.settleEnded(ended, 'error', '').catch((error) => this.logger.warn({ err: error }, 'shutdown.settle_failed'));
@@ -115,6 +115,7 @@ export class InvocationService implements BeforeApplicationShutdown {
   }
 
   private async invokeMentioned(trigger: Trigger, exceptAgentId: string | null): Promise<AgentRunRow[]> {
+    if (!trigger.message.content.includes('@')) return []; // no mention possible: spare the lookup
     const members = await this.rooms.agentsOf([trigger.room.id]);
     const names = mentionedNames(
       trigger.message.content,

@@ -14,6 +14,7 @@ interface RemoteRun {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+const ALIVE_EVERY_MS = 10_000;
 
 /**
  * `OZ_RUNNER_MODE=remote`: each invocation is a run on an Oz control plane, created and followed
@@ -61,6 +62,7 @@ export class RemoteRunner extends AgentRunner {
     await input.onStarted({ remoteRunId: created.run_id, provider: 'control-plane' });
 
     let shown = 0;
+    let lastAlive = Date.now();
     for (;;) {
       if (input.signal.aborted) {
         await this.client.agent.runs.cancel(created.run_id).catch((error) => this.logger.warn({ err: error }, 'remote.cancel_failed'));
@@ -81,6 +83,12 @@ export class RemoteRunner extends AgentRunner {
         shown = output.length;
       }
       if (TERMINAL.has(run.state)) return this.result(run, output);
+      // A remote run that works quietly (a long task in a container) is alive: the stale sweeper must
+      // not take it. Said every ALIVE_EVERY_MS rather than at every poll.
+      if (Date.now() - lastAlive > ALIVE_EVERY_MS) {
+        lastAlive = Date.now();
+        await input.onStarted({});
+      }
       await sleep(this.pollIntervalMs, input.signal);
     }
   }

@@ -9,6 +9,7 @@ import { InvocationService } from '../invocation/invocation.service';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { agentRunView, type AgentRunView } from '../runs/agent-run';
 import { MessagesRepository, type PagedMessages } from './messages.repository';
+import { stringRequired } from '../common/validation-messages';
 
 export class ListMessagesQuery {
   @ApiPropertyOptional({ description: '`next_cursor` of the previous page: messages older than it' })
@@ -28,8 +29,9 @@ export class ListMessagesQuery {
 export class PostMessageDto {
   @ApiProperty({ description: 'Markdown; @Name mentions invoke the room\'s agents.' })
   @MaxLength(100_000)
+  @Matches(/\S/, { message: 'content must not be blank' })
   @MinLength(1, { message: 'content must not be empty' })
-  @IsString({ message: 'content is required' })
+  @IsString(stringRequired('content'))
   content!: string;
 }
 

@@ -41,6 +41,7 @@ export class NotificationsController {
   }
 
   @Post('read-all')
+  @HttpCode(200)
   @ApiOperation({ operationId: 'readAllNotifications', summary: 'Mark every notification read' })
   async readAll(@CurrentUser() user: SessionUser): Promise<{ updated: number }> {
     return { updated: await this.notifications.readAll(user.id) };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { stringRequired } from '../common/validation-messages';
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -9,7 +10,7 @@ export class CreateRoomDto {
   @Transform(trimmed)
   @MaxLength(100)
   @MinLength(1, { message: 'name must not be empty' })
-  @IsString({ message: 'name is required' })
+  @IsString(stringRequired('name'))
   name!: string;
 
   @ApiPropertyOptional({ description: 'Agents see it in their context.' })

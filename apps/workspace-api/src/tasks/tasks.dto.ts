@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { stringRequired } from '../common/validation-messages';
 
 export const TASK_STATUSES = ['backlog', 'in_progress', 'done'] as const;
 export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
@@ -11,7 +12,7 @@ export class CreateTaskDto {
   @Transform(trimmed)
   @MaxLength(300)
   @MinLength(1, { message: 'title must not be empty' })
-  @IsString({ message: 'title is required' })
+  @IsString(stringRequired('title'))
   title!: string;
 
   @ApiPropertyOptional()

@@ -96,9 +96,12 @@ export class TasksRepository {
   /** Updates fields and, when `position` or `status` changes, moves the card (to the end of a new column by default). */
   async update(id: string, fields: TaskFields, position: number | undefined): Promise<TaskView | null> {
     const found = await this.db.transaction(async (tx) => {
+      // Lock the room first, then read the card: a concurrent move of the same card is seen finished.
+      const located = await tx.row<{ room_id: string }>(`SELECT room_id FROM tasks WHERE id = $1`, [id]);
+      if (!located) return false;
+      await this.lockRoom(tx, located.room_id);
       const current = await tx.row<{ room_id: string; status: TaskStatus; position: number }>(`SELECT room_id, status, position FROM tasks WHERE id = $1`, [id]);
       if (!current) return false;
-      await this.lockRoom(tx, current.room_id);
       await tx.affected(
         `UPDATE tasks SET title = coalesce($2, title), description = coalesce($3, description), priority = coalesce($4, priority),
                 assignee_agent_id = CASE WHEN $5 THEN $6::uuid ELSE assignee_agent_id END, updated_at = now() WHERE id = $1`,
@@ -119,6 +122,9 @@ export class TasksRepository {
 
   async delete(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      const located = await tx.row<{ room_id: string }>(`SELECT room_id FROM tasks WHERE id = $1`, [id]);
+      if (!located) return false;
+      await this.lockRoom(tx, located.room_id);
       const row = await tx.row<{ room_id: string; status: TaskStatus }>(`DELETE FROM tasks WHERE id = $1 RETURNING room_id, status`, [id]);
       if (row) await this.compact(tx, row.room_id, row.status);
       return row !== null;
