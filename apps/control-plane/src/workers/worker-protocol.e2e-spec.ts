@@ -125,10 +125,13 @@ describe('the self-hosted worker protocol', () => {
     const runId = await createRun('plain official flow');
     await w.next('task_assignment');
     await w.send('task_claimed', { task_id: runId, worker_id: 'official-1' });
+    // Many log messages right before the completion: they are handled in order, so all are in the tail.
+    for (let i = 0; i < 20; i++) await w.send('task_log', { task_id: runId, lines: [`step ${i}`] });
     await w.send('task_log', { task_id: runId, lines: ['see https://github.com/acme/app/pull/99'] });
     await w.send('task_completed', { task_id: runId, message: 'Task completed successfully' });
     const run = await waitForRun(cp.sdk(token), runId, inState('SUCCEEDED', 'FAILED'));
-    expect(run).toMatchObject({ state: 'SUCCEEDED', output: 'see https://github.com/acme/app/pull/99' });
+    const lines = [...Array.from({ length: 20 }, (_, i) => `step ${i}`), 'see https://github.com/acme/app/pull/99'];
+    expect(run).toMatchObject({ state: 'SUCCEEDED', output: lines.join('\n') });
     expect(run.artifacts).toHaveLength(1);
   });
 

@@ -57,7 +57,13 @@ export class WorkerGateway implements OnGatewayConnection, OnGatewayDisconnect, 
       void this.dispatcher.seen(connection).catch(() => undefined);
     });
     socket.on('ping', () => void this.dispatcher.seen(connection).catch(() => undefined));
-    socket.on('message', (raw, isBinary) => void this.onMessage(connection, raw.toString(), isBinary));
+    // One message at a time per connection, in arrival order: a task's logs must be stored before its
+    // completion is handled (the log tail can stand in for the output), and a claim before a start.
+    let inOrder = Promise.resolve();
+    socket.on('message', (raw, isBinary) => {
+      const text = raw.toString();
+      inOrder = inOrder.then(() => this.onMessage(connection, text, isBinary));
+    });
     this.bySocket.set(socket, connection);
     this.registry.add(connection);
     await this.runs.connectionOpened(connection.id, connection.workerId, this.dispatcher.replica, connection.maxConcurrentTasks);
