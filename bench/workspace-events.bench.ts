@@ -32,8 +32,8 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Pool as HttpPool } from 'undici';
 import { fmt, percentile } from './lib/measure';
-import { SseSubscribers, startBareSseServer, startBuiltWorkspace } from './lib/sse';
-import { createBenchDatabase, postgresServer, stopProcess } from './lib/stack';
+import { SseSubscribers, startBareSseServer } from './lib/sse';
+import { createBenchDatabase, postgresServer, startBuiltWorkspace, stopProcess } from './lib/stack';
 
 const SUBSCRIBERS = (process.env.BENCH_SUBSCRIBERS ?? '1,100,1000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);

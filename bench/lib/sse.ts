@@ -1,33 +1,9 @@
-/** SSE fan-out helpers: the built workspace API, a bare SSE server to compare it with, and many SSE subscribers. */
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+/** SSE fan-out helpers: a bare SSE server to compare the workspace API with, and many SSE subscribers. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-
-let built = false;
-
-/** Builds (once per run; Nx caches it) and starts dist/apps/workspace-api/main.js on a random port; resolves once healthy. */
-export async function startBuiltWorkspace(env: Record<string, string>): Promise<{ origin: string; process: ChildProcess }> {
-  if (!built) execSync('npx nx build workspace-api', { cwd: ROOT, stdio: 'ignore' });
-  built = true;
-  const port = 19_000 + Math.floor(Math.random() * 1000);
-  // e.g. BENCH_WORKSPACE_NODE_ARGS=--cpu-prof to profile the server under the benchmark's load.
-  const nodeArgs = (process.env.BENCH_WORKSPACE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/workspace-api/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OZ_LOG_LEVEL: process.env.OZ_LOG_LEVEL ?? 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`workspace API exited with ${child.exitCode}`);
-    const ok = await fetch(`${origin}/health`).then((r) => r.ok, () => false);
-    if (ok) return { origin, process: child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('workspace API did not become healthy');
-}
 
 /**
  * The least an SSE fan-out can do, in its own process like the workspace: `GET /` subscribes,

@@ -32,6 +32,7 @@ import { MessagesRepository } from './messages/messages.repository';
 import { NotificationsController } from './notifications/notifications.controller';
 import { NotificationsRepository } from './notifications/notifications.repository';
 import { PublicController } from './public/public.controller';
+import { RoomAnnouncer } from './rooms/room-announcer';
 import { RoomsController } from './rooms/rooms.controller';
 import { RoomsRepository } from './rooms/rooms.repository';
 import { RoomsService } from './rooms/rooms.service';
@@ -101,6 +102,7 @@ export class WorkspaceModule {
         AgentsService,
         RoomsRepository,
         RoomsService,
+        RoomAnnouncer,
         MessagesRepository,
         RunsRepository,
         ActiveRuns,

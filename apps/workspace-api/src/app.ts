@@ -7,7 +7,6 @@ import { WORKSPACE_MIGRATION_LOCK } from './database/data-source-options';
 
 /** Builds the fully configured app (not yet listening); main.ts and the tests share it. */
 export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestFastifyApplication> {
-  await ensureSchema(config);
   const app = await createHttpApp(
     WorkspaceModule.with(config),
     {
@@ -34,23 +33,13 @@ export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestF
     },
   );
   try {
-    if (config.migrateOnStart) await runMigrations(app.get(DataSource), WORKSPACE_MIGRATION_LOCK);
+    // The schema must exist before TypeORM looks for its migrations table in it.
+    if (config.migrateOnStart) {
+      await runMigrations(app.get(DataSource), WORKSPACE_MIGRATION_LOCK, [`CREATE SCHEMA IF NOT EXISTS ${config.databaseSchema}`]);
+    }
   } catch (error) {
     await app.close();
     throw error;
   }
   return app;
-}
-
-/** The workspace's schema must exist before TypeORM looks for its migrations table in it. */
-async function ensureSchema(config: WorkspaceConfig): Promise<void> {
-  if (!config.migrateOnStart) return;
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: config.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${config.databaseSchema}`);
-  } finally {
-    await client.end();
-  }
 }

@@ -356,7 +356,7 @@ describe('workspace API tenant isolation', () => {
         expect(response.body.message).toMatch(/^(Room|Agent|Task|Artifact|Run|Notification) \S+( in room \S+)? not found$/);
       } else {
         expect(response.body).toMatchObject({ status: 400, code: 'invalid_request' });
-        expect(response.body.message).toMatch(/is not in this room/);
+        expect(response.body.message).toMatch(/must be an agent of this room/);
       }
       expect(leaked(response.body, `${request.path} ${JSON.stringify(request.body ?? null)}`)).toEqual([]);
 

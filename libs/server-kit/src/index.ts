@@ -14,3 +14,4 @@ export * from './lib/http/validation';
 export * from './lib/logging/http-logger';
 export * from './lib/logging/loggable-error';
 export * from './lib/util/with-timeout';
+export * from './lib/config/server-env';

@@ -1,7 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -25,6 +24,7 @@ import {
   emptyToUndefined,
   parseCorsOrigins,
   parseEnv,
+  ServerEnv,
   toBoolean,
   toInt,
 } from '@oz/server-kit';
@@ -36,35 +36,8 @@ export { ConfigError };
  * app touches process.env. Each variable carries its default and a one-line description; the README's
  * table is generated from them (`npm run docs:env`).
  */
-export class ControlPlaneEnv {
-  @describeVariable('PostgreSQL connection URL. Required (`npm start` provides an embedded one).', { required: true, secret: true })
-  @Transform(emptyToUndefined)
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
-  @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
-  DATABASE_URL!: string;
-
-  @describeVariable('Connections in the database pool of each replica (at least 2: a schedule firing holds one).')
-  @Transform(toInt)
-  @Max(200)
-  @Min(2)
-  @IsInt()
-  OZ_DB_POOL_SIZE = 10;
-
-  @describeVariable('Apply pending database migrations at start-up (under a lock, so replicas may start together).')
-  @Transform(toBoolean)
-  @IsBoolean()
-  OZ_MIGRATE_ON_START = true;
-
-  @describeVariable('HTTP port.')
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT = 8080;
-
-  @describeVariable('Address the HTTP server binds to.')
-  @IsString()
-  HOST = '0.0.0.0';
+export class ControlPlaneEnv extends ServerEnv {
+  override PORT = 8080;
 
   @describeVariable('Admin bearer token: sees every tenant and may connect workers. Required unless OZ_ALLOW_NO_ADMIN_KEY=true.', { secret: true })
   @Transform(emptyToUndefined)
@@ -83,22 +56,6 @@ export class ControlPlaneEnv {
   @IsOptional()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'OZ_SECRETS_KEY must be 32 bytes encoded as base64 (44 characters)' })
   OZ_SECRETS_KEY?: string;
-
-  @describeVariable('Log level: trace, debug, info, warn, error or fatal.')
-  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
-  OZ_LOG_LEVEL = 'info';
-
-  @describeVariable('Origins allowed by CORS: `*` or a comma-separated list. Unset: CORS off.')
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  OZ_CORS_ORIGIN?: string;
-
-  @describeVariable('Largest accepted request body, in bytes.')
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  OZ_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
   @describeVariable('Terminal runs older than this many days are deleted; 0 or less turns retention off.')
   @Transform(toInt)

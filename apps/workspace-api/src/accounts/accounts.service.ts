@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hash, verify } from '@node-rs/argon2';
-import { ApiException } from '@oz/server-kit';
-import { isUniqueViolation, Sql } from '../common/sql';
+import { ApiException, isUniqueViolation } from '@oz/server-kit';
+import { Sql } from '../common/sql';
 import type { SessionUser } from '../common/auth';
 import type { LoginDto, SignupDto } from './accounts.dto';
 import { LoginLimiter } from './login-limiter';

@@ -1,27 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SseClient } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError } from '../testing/api-expectations';
 
 /**
  * /api/agents on real PostgreSQL and Redis: the happy paths, the field rules (each bad field is a 400
  * naming it), names unique per user ignoring case, ids that name nothing (404), and the `room` events
  * that tell a room's viewers when one of its agents changes or goes.
  */
-
-/** The shared error body, with the status, the code and a message that says what is wrong. */
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    // The summary repeats every field error, so a client showing only `message` still learns what is wrong.
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
 
 /** Field rules shared by create and update: [what, body (merged into a valid one), field, message]. */
 const FIELD_CASES: [string, Record<string, unknown>, string, RegExp][] = [

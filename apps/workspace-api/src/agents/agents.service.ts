@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ApiException } from '@oz/server-kit';
+import { ApiException, isUniqueViolation } from '@oz/server-kit';
 import { notFound } from '../common/ids';
-import { isUniqueViolation } from '../common/sql';
-import { RoomEvents } from '../events/room-events';
 import { InvocationService } from '../invocation/invocation.service';
-import { roomView } from '../rooms/room.view';
+import { RoomAnnouncer } from '../rooms/room-announcer';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { agentView, type AgentView } from './agent.view';
 import type { CreateAgentDto, UpdateAgentDto } from './agents.dto';
@@ -25,7 +23,7 @@ export class AgentsService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly rooms: RoomsRepository,
-    private readonly events: RoomEvents,
+    private readonly announcer: RoomAnnouncer,
     private readonly invocation: InvocationService,
   ) {}
 
@@ -52,7 +50,7 @@ export class AgentsService {
     refuseNulls(input, NEVER_NULL);
     const agent = await this.named(input.name, () => this.agents.update(userId, id, fields(input)));
     if (!agent) throw notFound('Agent', id);
-    await this.announceRooms(userId, id);
+    await this.announceRooms(id);
     return this.get(userId, id);
   }
 
@@ -60,7 +58,7 @@ export class AgentsService {
     if (await this.agents.owned(userId, id)) await this.invocation.cancelAgent(id, 'The agent was deleted');
     const rooms = await this.agents.delete(userId, id);
     if (rooms === null) throw notFound('Agent', id);
-    for (const roomId of rooms) await this.announceRoom(roomId);
+    for (const roomId of rooms) await this.announcer.announce(roomId);
   }
 
   private async named<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
@@ -73,16 +71,8 @@ export class AgentsService {
   }
 
   /** Rooms show their agents' names and looks: tell them when those change. */
-  private async announceRooms(userId: string, agentId: string): Promise<void> {
-    for (const room of await this.rooms.list(userId)) {
-      const members = await this.rooms.agentsOf([room.id]);
-      if (members.some((m) => m.id === agentId)) await this.events.emit(room.id, 'room', roomView(room, members));
-    }
-  }
-
-  private async announceRoom(roomId: string): Promise<void> {
-    const room = await this.rooms.byId(roomId);
-    if (room) await this.events.emit(roomId, 'room', roomView(room, await this.rooms.agentsOf([roomId])));
+  private async announceRooms(agentId: string): Promise<void> {
+    for (const room of await this.rooms.roomsOfAgent(agentId)) await this.announcer.announce(room);
   }
 }
 

@@ -1,29 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SseClient, type SseEvent } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { SseClient } from '../testing/sse-client';
+import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError, watch } from '../testing/api-expectations';
 
 /**
  * A room's artifacts over HTTP on real PostgreSQL and Redis: created (one per type and URL per room),
  * listed newest first, deleted; every bad input a clear 4xx; `artifact` events for both writes.
  */
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
-
-function watch(sse: SseClient) {
-  const from = sse.events.length;
-  return (type: string, match: (data: SseEvent['data']) => boolean = () => true) => sse.waitFor((e) => e.event === type && sse.events.indexOf(e) >= from && match(e.data));
-}
 
 const FIELD_CASES: [string, Record<string, unknown>, string, RegExp][] = [
   ['no type', { type: undefined }, 'type', /type is required/],

@@ -58,6 +58,3 @@ function clientRunner(client: PoolClient): SqlRunner {
     affected: async (text: string, params: unknown[] = []) => (await client.query(text, params)).rowCount ?? 0,
   };
 }
-
-/** PostgreSQL's unique_violation: a concurrent or repeated write hit a unique index. */
-export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';

@@ -7,6 +7,7 @@ import {
   emptyToUndefined,
   parseCorsOrigins,
   parseEnv,
+  ServerEnv,
   toBoolean,
   toInt,
 } from '@oz/server-kit';
@@ -18,28 +19,13 @@ export { ConfigError };
  * Every environment variable the workspace API reads, validated once at start-up; nothing else in the
  * app touches process.env. The README's table is generated from these descriptions (`npm run docs:env`).
  */
-export class WorkspaceEnv {
-  @describeVariable('PostgreSQL connection URL. Required (`npm start` provides an embedded one).', { required: true, secret: true })
-  @Transform(emptyToUndefined)
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
-  @IsString({ message: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
-  DATABASE_URL!: string;
+export class WorkspaceEnv extends ServerEnv {
+  override PORT = 3000;
+  override OZ_MAX_BODY_BYTES = 1024 * 1024;
 
   @describeVariable('PostgreSQL schema holding the workspace tables, so the workspace can share a database with the control plane.')
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'OZ_WORKSPACE_DB_SCHEMA must be a lower-case SQL identifier' })
   OZ_WORKSPACE_DB_SCHEMA = 'workspace';
-
-  @describeVariable('Connections in the database pool of each replica.')
-  @Transform(toInt)
-  @Max(200)
-  @Min(2)
-  @IsInt()
-  OZ_DB_POOL_SIZE = 10;
-
-  @describeVariable('Apply pending database migrations at start-up (under a lock, so replicas may start together).')
-  @Transform(toBoolean)
-  @IsBoolean()
-  OZ_MIGRATE_ON_START = true;
 
   @describeVariable('Redis URL. Set it to run several replicas: events then go through Redis Streams. Unset: an in-process event bus.', { secret: true })
   @Transform(emptyToUndefined)
@@ -163,32 +149,6 @@ export class WorkspaceEnv {
   @IsBoolean()
   OZ_TRUST_PROXY = false;
 
-  @describeVariable('HTTP port.')
-  @Transform(toInt)
-  @Max(65535)
-  @Min(0)
-  @IsInt({ message: 'PORT must be an integer number' })
-  PORT = 3000;
-
-  @describeVariable('Address the HTTP server binds to.')
-  @IsString()
-  HOST = '0.0.0.0';
-
-  @describeVariable('Log level: fatal, error, warn, info, debug, trace or silent.')
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  OZ_LOG_LEVEL = 'info';
-
-  @describeVariable('Allowed browser origins (comma-separated, or `*`); unset: no CORS.')
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  OZ_CORS_ORIGIN?: string;
-
-  @describeVariable('Largest accepted request body, in bytes.')
-  @Transform(toInt)
-  @Min(1024)
-  @IsInt()
-  OZ_MAX_BODY_BYTES = 1024 * 1024;
 }
 
 export interface WorkspaceConfig {

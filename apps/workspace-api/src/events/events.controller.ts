@@ -1,5 +1,6 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { RoomEventData } from '@oz/workspace-contract';
 import { IsString } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, type SessionUser } from '../common/auth';
@@ -29,9 +30,9 @@ export class EventsController {
   })
   async stream(@CurrentUser() user: SessionUser, @Query() query: EventsQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const room = await this.rooms.require(user.id, query.roomId);
+    // The room's deletion is the stream's last event.
     await this.events.stream(request, reply, room.id, (event) =>
-      // The room's deletion is the stream's last event.
-      event.type === 'room' && event.json.includes('"deleted":true') ? { send: true, thenClose: true } : { send: true },
+      event.type === 'room' && 'deleted' in (JSON.parse(event.json) as RoomEventData['room']) ? { send: true, thenClose: true } : { send: true },
     );
   }
 }

@@ -132,8 +132,7 @@ export class AgentRoutesController {
   async notify(@Body() body: AgentNotificationDto): Promise<NotificationView> {
     const room = await this.rooms.byId(body.room_id);
     if (!room) throw notFound('Room', body.room_id);
-    const members = await this.rooms.agentsOf([room.id]);
-    if (!members.some((m) => m.id === body.agent_id)) throw notFound('Agent', `${body.agent_id} in room ${body.room_id}`);
+    if (!(await this.rooms.hasMember(room.id, body.agent_id))) throw notFound('Agent', `${body.agent_id} in room ${body.room_id}`);
     const notification = await this.notifications.create(room.user_id, room.id, body.agent_id, body.message);
     await this.events.emit(room.id, 'notification', notification);
     return notification;

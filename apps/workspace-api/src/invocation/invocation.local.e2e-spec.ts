@@ -200,6 +200,21 @@ describe('agent invocation (local runner)', () => {
     events.close();
   });
 
+  it('deleting an agent stops its replies in progress', async () => {
+    const doomed = await agent('Doomed');
+    const r = await room([doomed.id]);
+    provider.enqueue({ kind: 'hang' });
+    const events = await stream(r.id);
+    const run = (await say(r.id, '@Doomed work')).body.runs[0];
+    await provider.waitForRequests(1);
+    expect((await user.request('DELETE', `/api/agents/${doomed.id}`)).status).toBe(204);
+    await provider.waitForAbort(0);
+    const reply = await finalReply(events, run.reply_message_id);
+    expect(reply).toMatchObject({ status: 'cancelled', content: 'Cancelled.' });
+    expect((await user.request('GET', `/api/rooms/${r.id}`)).body.agents).toEqual([]);
+    events.close();
+  });
+
   describe('POST /api/agent-response (a reply delivered from outside)', () => {
     const deliver = (body: unknown, key: string | null = TEST_AGENT_KEY) =>
       ws.request('POST', '/api/agent-response', { body, headers: key === null ? {} : { 'x-agent-key': key } });

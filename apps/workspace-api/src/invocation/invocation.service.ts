@@ -6,7 +6,8 @@ import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 import { RoomEvents } from '../events/room-events';
 import { MessagesRepository } from '../messages/messages.repository';
-import { roomView, type RoomAgentRow, type RoomRow } from '../rooms/room.view';
+import { RoomAnnouncer } from '../rooms/room-announcer';
+import type { RoomAgentRow, RoomRow } from '../rooms/room.view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { ActiveRuns } from '../runs/active-runs';
 import type { AgentRunRow } from '../runs/agent-run';
@@ -50,6 +51,7 @@ export class InvocationService implements OnModuleDestroy {
     private readonly tasks: TasksRepository,
     private readonly artifacts: ArtifactsRepository,
     private readonly events: RoomEvents,
+    private readonly announcer: RoomAnnouncer,
   ) {}
 
   /** Invokes the room's agents a person's message mentions; nothing while the room is paused. */
@@ -65,7 +67,7 @@ export class InvocationService implements OnModuleDestroy {
   async completeFromCallback(run: AgentRunRow, text: string): Promise<boolean> {
     if (!(await this.runs.finish(run.id, 'SUCCEEDED', null))) return false;
     // The ending is written before the local runner (if any) is stopped, so it finds it in place.
-    await this.settleReply(run, text, 'complete');
+    await this.settleReply(run, 'complete', text);
     this.active.abort(run.id, 'completed by callback');
     await this.afterReply(run, text);
     return true;
@@ -74,33 +76,29 @@ export class InvocationService implements OnModuleDestroy {
   /** Cancels a run in flight; false when it had already ended. */
   async cancel(run: AgentRunRow, reason: string): Promise<boolean> {
     if (!(await this.runs.finish(run.id, 'CANCELLED', reason))) return false;
-    await this.settleReply(run, null, 'cancelled');
-    this.active.abort(run.id, reason);
-    await this.emitRoom(run.room_id);
+    await this.settleEnded([run], 'cancelled');
     return true;
   }
 
   /** Cancels every run in flight in a room (pause, delete). */
-  async cancelRoom(roomId: string, reason: string, announce = true): Promise<void> {
-    const cancelled = await this.runs.cancelActiveInRoom(roomId, reason);
-    for (const run of cancelled) {
-      if (announce) await this.settleReply(run, null, 'cancelled');
-      this.active.abort(run.id, reason);
-    }
+  async cancelRoom(roomId: string, reason: string): Promise<void> {
+    await this.settleEnded(await this.runs.cancelActiveInRoom(roomId, reason), 'cancelled');
   }
 
   /** Cancels an agent's runs in flight everywhere (before the agent is deleted). */
   async cancelAgent(agentId: string, reason: string): Promise<void> {
-    const cancelled = await this.runs.cancelActiveOfAgent(agentId, reason);
-    await this.settleEnded(cancelled, 'cancelled', 'Cancelled: the agent was deleted.');
+    await this.settleEnded(await this.runs.cancelActiveOfAgent(agentId, reason), 'cancelled');
   }
 
-  /** Ends runs that another path already moved to a final state, with the message that explains it. */
-  async settleEnded(runs: AgentRunRow[], status: MessageStatus, explanation: string): Promise<void> {
+  /**
+   * Runs another path already moved to a final state (cancel, pause, sweep, shutdown): their replies
+   * get their ending, then whoever executes them here is stopped, and their rooms' statuses change.
+   */
+  async settleEnded(runs: AgentRunRow[], status: 'cancelled' | 'error'): Promise<void> {
     const rooms = new Set<string>();
     for (const run of runs) {
-      await this.settleReply(run, explanation, status);
-      this.active.abort(run.id, explanation);
+      await this.settleReply(run, status);
+      this.active.abort(run.id, run.error ?? status);
       rooms.add(run.room_id);
     }
     for (const roomId of rooms) await this.emitRoom(roomId);
@@ -110,7 +108,7 @@ export class InvocationService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     // Replies this replica was writing cannot be finished by another one: say so in the room.
     const ended = await this.runs.failMany(this.active.ids(), 'The workspace API stopped while this reply was being written; ask again.');
-    await this.settleEnded(ended, 'error', '').catch((error) => this.logger.warn({ err: error }, 'shutdown.settle_failed'));
+    await this.settleEnded(ended, 'error').catch((error) => this.logger.warn({ err: error }, 'shutdown.settle_failed'));
     await Promise.allSettled([...this.executing]);
   }
 
@@ -194,7 +192,7 @@ export class InvocationService implements OnModuleDestroy {
         const saved = await this.artifacts.create(run.room_id, { ...artifact, agentId: run.agent_id, runId: run.id });
         if (saved) await this.events.emit(run.room_id, 'artifact', { action: 'created', artifact: saved });
       }
-      await this.settleReply(run, result.text, 'complete');
+      await this.settleReply(run, 'complete', result.text);
       await this.afterReply(run, result.text);
     } catch (error) {
       stream.stop();
@@ -205,10 +203,7 @@ export class InvocationService implements OnModuleDestroy {
       }
       const reason = error instanceof RunFailure ? error.message : 'an internal error occurred (see the workspace API log)';
       if (!(error instanceof RunFailure)) this.logger.error({ err: error, runId: run.id }, 'invocation.failed');
-      if (await this.runs.finish(run.id, 'FAILED', reason)) {
-        await this.settleReply(run, `⚠️ ${await this.agentName(run)} could not reply: ${reason}`, 'error');
-        await this.emitRoom(run.room_id);
-      }
+      if (await this.runs.finish(run.id, 'FAILED', reason)) await this.settleEnded([{ ...run, error: reason }], 'error');
     } finally {
       this.active.finish(run.id);
     }
@@ -232,15 +227,18 @@ export class InvocationService implements OnModuleDestroy {
   }
 
   /**
-   * Writes the reply's final form. `text` null keeps what was streamed (a cancelled reply keeps its
-   * partial text); an empty error explanation means "the reason is already in the run".
+   * Writes the reply's final form: the answer; for a failure one line with the run's error; for a
+   * cancellation the text written so far (or "Cancelled.").
    */
-  private async settleReply(run: AgentRunRow, text: string | null, status: MessageStatus): Promise<void> {
+  private async settleReply(run: AgentRunRow, status: Exclude<MessageStatus, 'streaming'>, answer?: string): Promise<void> {
     const current = await this.messages.byId(run.reply_message_id);
     if (!current) return;
-    let content = text ?? current.content;
-    if (status === 'error' && !content) content = `⚠️ ${await this.agentName(run)} could not reply: ${run.error ?? 'the run stopped'}`;
-    if (status === 'cancelled' && !content) content = 'Cancelled.';
+    const content =
+      status === 'complete'
+        ? (answer ?? current.content)
+        : status === 'error'
+          ? `⚠️ ${await this.agentName(run)} could not reply: ${run.error ?? 'the run stopped'}`
+          : current.content || 'Cancelled.';
     const message = await this.messages.finish(run.reply_message_id, content, status);
     if (message) await this.events.emit(run.room_id, 'message', message);
   }
@@ -251,8 +249,7 @@ export class InvocationService implements OnModuleDestroy {
 
   /** The room with its agents' current statuses, after runs started or ended. */
   private async emitRoom(roomId: string): Promise<void> {
-    const room = await this.rooms.byId(roomId);
-    if (room) await this.events.emit(roomId, 'room', roomView(room, await this.rooms.agentsOf([roomId])));
+    await this.announcer.announce(roomId);
   }
 }
 

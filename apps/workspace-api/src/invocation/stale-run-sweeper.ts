@@ -38,7 +38,7 @@ export class StaleRunSweeper implements OnApplicationBootstrap, OnApplicationShu
       new Date(Date.now() - this.config.invocation.staleAfterMs),
       `The agent stopped responding (no activity for ${minutes >= 1 ? `${minutes} min` : `${this.config.invocation.staleAfterMs} ms`})`,
     );
-    await this.invocation.settleEnded(stale, 'error', '');
+    await this.invocation.settleEnded(stale, 'error');
     return stale.length;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SseClient, type SseEvent } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { SseClient } from '../testing/sse-client';
+import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError, watch } from '../testing/api-expectations';
 
 /**
  * A room's messages over HTTP on real PostgreSQL and Redis: posting (a `message` event each), paging
@@ -12,24 +13,6 @@ interface Message {
   id: string;
   content: string;
   [key: string]: unknown;
-}
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
-
-function watch(sse: SseClient) {
-  const from = sse.events.length;
-  return (type: string, match: (data: SseEvent['data']) => boolean = () => true) => sse.waitFor((e) => e.event === type && sse.events.indexOf(e) >= from && match(e.data));
 }
 
 const BAD_IDS: [string, string][] = [

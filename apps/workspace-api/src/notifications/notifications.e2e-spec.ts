@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SseClient } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError } from '../testing/api-expectations';
 
 /**
  * The notification inbox over HTTP on real PostgreSQL and Redis. Agents put notifications in the room
@@ -13,19 +14,6 @@ interface Notification {
   message: string;
   read: boolean;
   [key: string]: unknown;
-}
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
 }
 
 const BAD_IDS: [string, string][] = [

@@ -8,7 +8,8 @@ import { notFound } from '../common/ids';
 import { EventsService } from '../events/events.service';
 import { ListMessagesQuery } from '../messages/messages.controller';
 import { MessagesRepository, type PagedMessages } from '../messages/messages.repository';
-import { roomView, type RoomRow } from '../rooms/room.view';
+import { RoomAnnouncer } from '../rooms/room-announcer';
+import type { RoomRow } from '../rooms/room.view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { TasksRepository } from '../tasks/tasks.repository';
 
@@ -31,13 +32,14 @@ export class PublicController {
     private readonly tasks: TasksRepository,
     private readonly artifacts: ArtifactsRepository,
     private readonly events: EventsService,
+    private readonly announcer: RoomAnnouncer,
   ) {}
 
   @Get()
   @ApiOperation({ operationId: 'publicRoom', summary: 'A shared room' })
   async room(@Param('shareId') shareId: string): Promise<PublicRoom> {
     const room = await this.shared(shareId);
-    return publicRoom(roomView(room, await this.rooms.agentsOf([room.id])));
+    return publicRoom(await this.announcer.view(room));
   }
 
   @Get('messages')

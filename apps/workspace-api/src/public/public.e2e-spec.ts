@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SseClient, type SseEvent } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError } from '../testing/api-expectations';
 
 /**
  * The read-only share link over HTTP on real PostgreSQL and Redis: anyone with it reads the room, its
@@ -8,19 +9,6 @@ import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type ApiRespo
  * share id and pause switch, the public stream carries no notifications; a revoked (or replaced) link
  * answers 404 everywhere and ends open streams.
  */
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
 
 const READ_ROUTES = ['', '/messages', '/tasks', '/artifacts', '/events'];
 

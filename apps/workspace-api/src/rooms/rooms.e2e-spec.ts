@@ -1,32 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { SseClient, type SseEvent } from '../testing/sse-client';
-import { closeAll, startWorkspace, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { SseClient } from '../testing/sse-client';
+import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError, watch } from '../testing/api-expectations';
 
 /**
  * /api/rooms on real PostgreSQL and Redis: rooms and their members, pause and resume, the share link,
  * deletion; every bad input a clear 4xx, every id that names nothing (or someone else's room) a 404,
  * and every change a `room` event on the room's stream.
  */
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.stringContaining(field) });
-    // The summary repeats every field error, so a client showing only `message` still learns what is wrong.
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
-
-/** A function that waits for the first event of a type, received after this call, that matches. */
-function watch(sse: SseClient) {
-  const from = sse.events.length;
-  return (type: string, match: (data: SseEvent['data']) => boolean = () => true) => sse.waitFor((e) => e.event === type && sse.events.indexOf(e) >= from && match(e.data));
-}
 
 /** Field rules of create and update: [what, body (merged into a valid one), field, message]. */
 const FIELD_CASES: [string, Record<string, unknown>, string, RegExp][] = [

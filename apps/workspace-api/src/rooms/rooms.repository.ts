@@ -91,6 +91,16 @@ export class RoomsRepository {
     return (await this.db.affected(`DELETE FROM room_agents WHERE room_id = $1 AND agent_id = $2`, [roomId, agentId])) > 0;
   }
 
+  async hasMember(roomId: string, agentId: string): Promise<boolean> {
+    if (!isUuid(agentId)) return false;
+    return (await this.db.row(`SELECT 1 FROM room_agents WHERE room_id = $1 AND agent_id = $2`, [roomId, agentId])) !== null;
+  }
+
+  /** The rooms an agent is a member of. */
+  async roomsOfAgent(agentId: string): Promise<RoomRow[]> {
+    return this.db.rows(`SELECT r.* FROM rooms r JOIN room_agents ra ON ra.room_id = r.id WHERE ra.agent_id = $1`, [agentId]);
+  }
+
   /**
    * The agents of some rooms with their status in each room: running while a run of theirs is in flight
    * there, error when their last run there failed, else idle.

@@ -6,6 +6,7 @@ import { notFound } from '../common/ids';
 import { EventBus } from '../events/event-bus';
 import { RoomEvents } from '../events/room-events';
 import { InvocationService } from '../invocation/invocation.service';
+import { RoomAnnouncer } from './room-announcer';
 import { roomView, type RoomRow } from './room.view';
 import { RoomsRepository } from './rooms.repository';
 import type { CreateRoomDto, UpdateRoomDto } from './rooms.dto';
@@ -20,6 +21,7 @@ export class RoomsService {
     private readonly agents: AgentsRepository,
     private readonly events: RoomEvents,
     private readonly bus: EventBus,
+    private readonly announcer: RoomAnnouncer,
     private readonly invocation: InvocationService,
   ) {}
 
@@ -30,7 +32,7 @@ export class RoomsService {
   }
 
   async get(userId: string, roomId: string): Promise<RoomView> {
-    return this.view(await this.rooms.require(userId, roomId));
+    return this.announcer.view(await this.rooms.require(userId, roomId));
   }
 
   async create(userId: string, input: CreateRoomDto): Promise<RoomView> {
@@ -49,7 +51,7 @@ export class RoomsService {
 
   async delete(userId: string, roomId: string): Promise<void> {
     const room = await this.rooms.require(userId, roomId);
-    await this.invocation.cancelRoom(room.id, 'The room was deleted', false);
+    await this.invocation.cancelRoom(room.id, 'The room was deleted');
     if (!(await this.rooms.delete(userId, room.id))) throw notFound('Room', roomId);
     await this.events.emit(room.id, 'room', { id: room.id, deleted: true });
     setTimeout(() => void this.bus.drop(room.id).catch(() => undefined), DELETED_STREAM_GRACE_MS).unref();
@@ -90,14 +92,8 @@ export class RoomsService {
     return this.publish(room);
   }
 
-  private async view(room: RoomRow): Promise<RoomView> {
-    return roomView(room, await this.rooms.agentsOf([room.id]));
-  }
-
   private async publish(room: RoomRow): Promise<RoomView> {
-    const view = await this.view(room);
-    await this.events.emit(room.id, 'room', view);
-    return view;
+    return (await this.announcer.announce(room))!;
   }
 
   /** Every id must be one of the caller's agents; the first that is not is a 404. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SseClient, type SseEvent } from '../testing/sse-client';
+import { SseClient } from '../testing/sse-client';
 import { closeAll, startWorkspace, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
+import { expectError, watch } from '../testing/api-expectations';
 
 /**
  * A room's board over HTTP on real PostgreSQL and Redis: tasks created at the end of their column,
@@ -14,25 +15,6 @@ interface Task {
   status: string;
   position: number;
   [key: string]: unknown;
-}
-
-function expectError(response: ApiResponse, status: number, code: string, message: RegExp, field?: string): void {
-  expect({ status: response.status, code: response.body?.code, message: response.body?.message }).toEqual({
-    status,
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(response.body).toMatchObject({ status, error: expect.any(String), request_id: response.headers.get('x-request-id'), retryable: false });
-  if (field) {
-    expect(response.body.errors).toContainEqual({ field, message: expect.any(String) });
-    // The summary repeats every field error, so a client showing only `message` still learns what is wrong.
-    for (const error of response.body.errors) expect(response.body.message).toContain(error.message);
-  }
-}
-
-function watch(sse: SseClient) {
-  const from = sse.events.length;
-  return (type: string, match: (data: SseEvent['data']) => boolean = () => true) => sse.waitFor((e) => e.event === type && sse.events.indexOf(e) >= from && match(e.data));
 }
 
 /** Field rules of create and update: [what, body (merged into a valid one), field, message]. */
@@ -186,7 +168,7 @@ describe('tasks API', () => {
       ['an agent that does not exist', () => BAD_IDS[0][1]],
     ])('refuses assigning %s with a 400 naming assignee_id', async (_what, id) => {
       const response = await alice.request('POST', `/api/rooms/${room.id}/tasks`, { title: 't', assignee_id: id() });
-      expectError(response, 400, 'invalid_request', new RegExp(`assignee_id: agent ${id()} is not in this room`), 'assignee_id');
+      expectError(response, 400, 'invalid_request', new RegExp(`assignee_id must be an agent of this room \\(${id()} is not\\)`), 'assignee_id');
     });
 
     it.each(BAD_IDS)('answers 404 for a room with %s', async (_what, id) => {
@@ -237,7 +219,7 @@ describe('tasks API', () => {
     });
 
     it('refuses an assignee that is not in the room with a 400 naming assignee_id', async () => {
-      expectError(await alice.request('PATCH', `/api/tasks/${task.id}`, { assignee_id: outsider.id }), 400, 'invalid_request', /assignee_id: agent .* is not in this room/, 'assignee_id');
+      expectError(await alice.request('PATCH', `/api/tasks/${task.id}`, { assignee_id: outsider.id }), 400, 'invalid_request', /assignee_id must be an agent of this room \(.* is not\)/, 'assignee_id');
     });
 
     it('left the task as it was after the refusals', async () => {

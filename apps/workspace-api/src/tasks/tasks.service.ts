@@ -53,9 +53,9 @@ export class TasksService {
 
   /** Only an agent of the room can be assigned or credited; anything else is refused by name. */
   private async requireMember(roomId: string, agentId: string, field: string): Promise<void> {
-    const members = await this.rooms.agentsOf([roomId]);
-    if (!members.some((a) => a.id === agentId)) {
-      throw ApiException.badRequest(`${field}: agent ${agentId} is not in this room`, [{ field, message: `agent ${agentId} is not in this room` }]);
+    if (!(await this.rooms.hasMember(roomId, agentId))) {
+      const problem = `${field} must be an agent of this room (${agentId} is not)`;
+      throw ApiException.badRequest(problem, [{ field, message: problem }]);
     }
   }
 }
