@@ -52,7 +52,25 @@ export default [
             "**/*.cjs",
             "**/*.mjs"
         ],
-        // Override or add rules here
         rules: {}
+    },
+    {
+        files: ["**/*.ts", "**/*.tsx", "**/*.cts", "**/*.mts"],
+        languageOptions: {
+            // Nest injects constructor parameters by their emitted types: with these two set, the
+            // type-imports rule leaves files with decorators alone instead of breaking injection.
+            parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true }
+        },
+        rules: {
+            "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+            "@typescript-eslint/no-explicit-any": "error"
+        }
+    },
+    {
+        // Tests may poke at loosely typed JSON; the code they test may not.
+        files: ["**/*.spec.ts", "**/*.e2e-spec.ts", "**/testing/**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-explicit-any": "warn"
+        }
     }
 ];

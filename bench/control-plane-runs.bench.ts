@@ -15,10 +15,10 @@ import { Pool as HttpPool } from 'undici';
 import { fmt, runClosedLoop, runSequential, type Stats } from './lib/measure';
 import { createBenchDatabase, postgresServer, startBuiltControlPlane, stopProcess } from './lib/stack';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 400);
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const LIST_SAMPLES = Number(process.env['BENCH_LIST_SAMPLES'] ?? 400);
 
 const TOKEN = `bench-tenant-${randomBytes(8).toString('hex')}`;
 const TENANT_KEY = createHash('sha256').update(TOKEN).digest('hex');
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     OZ_ADMIN_API_KEY: ADMIN_KEY,
     OZ_DB_POOL_SIZE: String(CONCURRENCY),
-    OZ_LOG_LEVEL: process.env.OZ_LOG_LEVEL ?? 'info',
+    OZ_LOG_LEVEL: process.env['OZ_LOG_LEVEL'] ?? 'info',
   });
   const pool = new Pool({ connectionString: databaseUrl, max: CONCURRENCY });
   const http = new HttpPool(server.origin, { connections: CONCURRENCY, pipelining: 1 });

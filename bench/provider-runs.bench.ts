@@ -19,10 +19,10 @@ import { Pool as HttpPool } from 'undici';
 import { fmt, percentile, runClosedLoop, type Stats } from './lib/measure';
 import { createBenchDatabase, postgresServer, startBuiltControlPlane, stopProcess } from './lib/stack';
 
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const BURST = Number(process.env.BENCH_BURST ?? 2000);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 200);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const BURST = Number(process.env['BENCH_BURST'] ?? 2000);
 const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 const TOKEN = `bench-tenant-${randomBytes(8).toString('hex')}`;
 const PROMPT_BODY = { model: 'fake-model', messages: [{ role: 'user', content: 'Bench prompt' }], max_tokens: 4096, stream: true };

@@ -18,9 +18,9 @@ import { Pool } from 'pg';
 import { fmt, percentile } from './lib/measure';
 import { createBenchDatabase, postgresServer, startBuiltControlPlane, stopProcess } from './lib/stack';
 
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 3);
-const BURST = Number(process.env.BENCH_BURST ?? 60);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 30);
+const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 3);
+const BURST = Number(process.env['BENCH_BURST'] ?? 60);
 const ROOT = join(__dirname, '..');
 const SIDECAR = 'oz-sidecar:bench';
 const IMAGE = 'oz-test-task:bench';

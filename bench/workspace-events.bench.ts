@@ -35,10 +35,10 @@ import { fmt, percentile } from './lib/measure';
 import { SseSubscribers, startBareSseServer } from './lib/sse';
 import { createBenchDatabase, postgresServer, startBuiltWorkspace, stopProcess } from './lib/stack';
 
-const SUBSCRIBERS = (process.env.BENCH_SUBSCRIBERS ?? '1,100,1000').split(',').map(Number);
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
-const REDIS_SAMPLES = Number(process.env.BENCH_REDIS_SAMPLES ?? 200);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SUBSCRIBERS = (process.env['BENCH_SUBSCRIBERS'] ?? '1,100,1000').split(',').map(Number);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 100);
+const REDIS_SAMPLES = Number(process.env['BENCH_REDIS_SAMPLES'] ?? 200);
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const WARMUP = 5;
 const EVENT_TIMEOUT_MS = 10_000;
 const PASSWORD = 'Correct-Horse-Battery-42';

@@ -6,10 +6,6 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }]
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  // A real PostgreSQL for *.e2e-spec.ts: DATABASE_URL if set, otherwise an embedded one.
-  globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
-  globalTeardown: '<rootDir>/../../libs/testing/src/global-teardown.ts',
-  testTimeout: 60000,
+  testMatch: ['**/*.spec.ts'],
   coverageDirectory: '../../coverage/apps/workspace-api'
 };

@@ -21,7 +21,7 @@ const fanOut = (id, json) => {
   const frame = 'id: ' + id + '\\nevent: message\\ndata: ' + json + '\\n\\n';
   for (const response of subscribers) response.write(frame);
 };
-const url = process.env.BARE_REDIS_URL;
+const url = process.env['BARE_REDIS_URL'];
 const writer = url ? new Redis(url) : null;
 if (url) {
   const reader = new Redis(url);

@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '../..');
 
 /** DATABASE_URL when set, else an embedded PostgreSQL in a temp folder (stop it when done). */
 export async function postgresServer(): Promise<{ serverUrl: string; embedded?: EmbeddedPostgres }> {
-  if (process.env.DATABASE_URL) return { serverUrl: process.env.DATABASE_URL };
+  if (process.env['DATABASE_URL']) return { serverUrl: process.env['DATABASE_URL'] };
   const embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'oz-bench-pg-')) });
   return { serverUrl: embedded.url, embedded };
 }
@@ -38,9 +38,9 @@ export async function startBuiltServer(app: string, env: Record<string, string>)
   if (!built.has(app)) execSync(`npx nx build ${app}`, { cwd: ROOT, stdio: 'ignore' });
   built.add(app);
   const port = 18_000 + Math.floor(Math.random() * 2000);
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps', app, 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OZ_LOG_LEVEL: process.env.OZ_LOG_LEVEL ?? 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OZ_LOG_LEVEL: process.env['OZ_LOG_LEVEL'] ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const origin = `http://127.0.0.1:${port}`;

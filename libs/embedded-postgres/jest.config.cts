@@ -6,8 +6,6 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  // Each test runs initdb and starts real servers.
-  testTimeout: 60000,
+  testMatch: ['**/*.spec.ts'],
   coverageDirectory: '../../coverage/libs/embedded-postgres',
 };

@@ -6,10 +6,6 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  // Quota tests need PostgreSQL: DATABASE_URL or an embedded server, as in the control plane.
-  globalSetup: '../testing/src/global-setup.ts',
-  globalTeardown: '../testing/src/global-teardown.ts',
-  testTimeout: 60000,
+  testMatch: ['**/*.spec.ts'],
   coverageDirectory: '../../coverage/libs/providers',
 };

@@ -6,9 +6,6 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  globalSetup: '<rootDir>/src/global-setup.ts',
-  globalTeardown: '<rootDir>/src/global-teardown.ts',
-  testTimeout: 60000,
+  testMatch: ['**/*.spec.ts'],
   coverageDirectory: '../../coverage/libs/testing',
 };

@@ -48,7 +48,7 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         OZ_MIGRATE_ON_START: 'true',
         PORT: String(config.controlPlanePort),
         // Loopback unless told otherwise: the admin API should not reach the network by accident.
-        HOST: process.env.HOST ?? '127.0.0.1',
+        HOST: process.env['HOST'] ?? '127.0.0.1',
       },
       health: { port: config.controlPlanePort, path: '/health' },
     },
@@ -60,11 +60,11 @@ function stackServices(config: StackConfig): ServiceSpec[] {
       env: {
         DATABASE_URL: config.databaseUrl,
         AGENT_API_KEY: config.secrets.agentApiKey,
-        OZ_RUNNER_MODE: process.env.OZ_RUNNER_MODE ?? 'remote',
-        OZ_API_BASE_URL: process.env.OZ_API_BASE_URL ?? `http://127.0.0.1:${config.controlPlanePort}/api/v1`,
-        OZ_API_KEY: process.env.OZ_API_KEY ?? config.secrets.adminApiKey,
+        OZ_RUNNER_MODE: process.env['OZ_RUNNER_MODE'] ?? 'remote',
+        OZ_API_BASE_URL: process.env['OZ_API_BASE_URL'] ?? `http://127.0.0.1:${config.controlPlanePort}/api/v1`,
+        OZ_API_KEY: process.env['OZ_API_KEY'] ?? config.secrets.adminApiKey,
         PORT: String(config.workspacePort),
-        HOST: process.env.HOST ?? '127.0.0.1',
+        HOST: process.env['HOST'] ?? '127.0.0.1',
       },
       health: { port: config.workspacePort, path: '/health' },
     },
@@ -75,7 +75,7 @@ function stackServices(config: StackConfig): ServiceSpec[] {
             entry: 'dist/apps/worker/main.js',
             // It retries until the control plane is up, so it needs no health check of its own.
             env: {
-              OZ_WORKER_ID: process.env.OZ_WORKER_ID ?? 'local',
+              OZ_WORKER_ID: process.env['OZ_WORKER_ID'] ?? 'local',
               OZ_WORKER_API_KEY: config.secrets.adminApiKey,
               OZ_CONTROL_PLANE_URL: `http://127.0.0.1:${config.controlPlanePort}`,
             },
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       secrets: await loadLocalSecrets(DATA_DIR),
       controlPlanePort: portFromEnv('PORT', 8080),
       workspacePort: portFromEnv('WORKSPACE_PORT', 3000),
-      workspaceEvents: process.env.REDIS_URL ? 'Redis Streams' : 'in-process (set REDIS_URL to run several replicas)',
+      workspaceEvents: process.env['REDIS_URL'] ? 'Redis Streams' : 'in-process (set REDIS_URL to run several replicas)',
       worker: await prepareLocalWorker(REPO_ROOT, process.env),
     };
     if (state.stopSignal) return signalExitCode(state.stopSignal);

@@ -1,4 +1,4 @@
-import { buildApp, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type TestDatabase } from '@oz/testing';
+import { assertBuilt, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type TestDatabase } from '@oz/testing';
 import { SseClient } from './testing/sse-client';
 import { TEST_PASSWORD, TEST_REDIS_URL } from './testing/workspace-harness';
 
@@ -8,7 +8,7 @@ describe('workspace API process', () => {
   let provider: FakeLlmServer;
 
   beforeAll(async () => {
-    buildApp('workspace-api');
+    assertBuilt('workspace-api');
     database = await createTestDatabase('oz_ws_main');
     provider = await startFakeOpenAiServer();
   }, 180_000);

@@ -15,3 +15,6 @@ export * from './lib/logging/http-logger';
 export * from './lib/logging/loggable-error';
 export * from './lib/util/with-timeout';
 export * from './lib/config/server-env';
+export * from './lib/util/boolean-words';
+export * from './lib/util/ids';
+export * from './lib/util/sleep';

@@ -9,13 +9,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import {
-  harnessProblems,
-  loadProviderSettings,
-  providerProblems,
-  ProviderSettingsError,
-  type ProviderSettings,
-} from '@oz/providers';
+import { loadCheckedProviderSettings, type ProviderSettings } from '@oz/providers';
 import { hkdfSync } from 'node:crypto';
 import 'reflect-metadata';
 import {
@@ -189,7 +183,7 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_SECRETS_KEY) {
     problems.push('OZ_SECRETS_KEY is required when OZ_ADMIN_API_KEY is not set');
   }
-  const providers = loadProviders(env, problems);
+  const providers = loadCheckedProviderSettings(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid control-plane configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -229,26 +223,6 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
     },
     providers: providers as ProviderSettings,
   };
-}
-
-/**
- * Provider settings with their start-up checks: malformed settings always stop the start; a provider
- * missing something only does with OZ_STARTUP_VALIDATE_PROVIDERS=true (otherwise it is skipped, and
- * said so in the log and in the failure of any run that needed it); OZ_VALIDATE_HARNESSES, when set,
- * must name harnesses that reach a usable provider.
- */
-function loadProviders(env: Record<string, string | undefined>, problems: string[]): ProviderSettings | undefined {
-  let settings: ProviderSettings;
-  try {
-    settings = loadProviderSettings(env);
-  } catch (error) {
-    if (!(error instanceof ProviderSettingsError)) throw error;
-    problems.push(...error.problems);
-    return undefined;
-  }
-  if (settings.validateOnStartup) problems.push(...providerProblems(settings));
-  problems.push(...harnessProblems(settings));
-  return settings;
 }
 
 function deriveSecretsKey(adminKey: string): Buffer {

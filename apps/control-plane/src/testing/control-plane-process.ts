@@ -1,4 +1,4 @@
-import { buildApp, startBuiltApp, type Exit } from '@oz/testing';
+import { assertBuilt, startBuiltApp, type Exit } from '@oz/testing';
 import type { ChildProcess } from 'node:child_process';
 
 export { freePort, waitForHealth, type Exit } from '@oz/testing';
@@ -11,5 +11,5 @@ export function startControlPlaneProcess(args: string[], env: Record<string, str
 
 /** Builds main.js; cached by Nx, so a no-op unless the sources changed. Tests must run the current code. */
 export function buildControlPlane(): void {
-  buildApp('control-plane');
+  assertBuilt('control-plane');
 }

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { loadProviderSettings, providerProblems, ProviderSettingsError, type ProviderSettings } from '@oz/providers';
+import { loadCheckedProviderSettings, type ProviderSettings } from '@oz/providers';
 import {
   ConfigError,
   describeVariable,
@@ -190,14 +190,8 @@ export function loadWorkspaceConfig(env: Record<string, string | undefined>): Wo
       pollIntervalMs: parsed.OZ_REMOTE_POLL_INTERVAL_MS,
     };
   } else {
-    try {
-      const providers = loadProviderSettings(env);
-      if (providers.validateOnStartup) problems.push(...providerProblems(providers));
-      runner = { mode: 'local', providers };
-    } catch (error) {
-      if (!(error instanceof ProviderSettingsError)) throw error;
-      problems.push(...error.problems);
-    }
+    const providers = loadCheckedProviderSettings(env, problems);
+    if (providers) runner = { mode: 'local', providers };
   }
   if (problems.length > 0 || !runner) {
     throw new ConfigError(`Invalid workspace configuration:\n  - ${problems.join('\n  - ')}`);

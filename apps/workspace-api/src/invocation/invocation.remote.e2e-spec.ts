@@ -1,4 +1,4 @@
-import { buildApp, connectScriptedWorker, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type ServerProcess, type TestDatabase } from '@oz/testing';
+import { assertBuilt, connectScriptedWorker, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type ServerProcess, type TestDatabase } from '@oz/testing';
 import type { MessageView } from '@oz/workspace-contract';
 import { randomBytes } from 'node:crypto';
 import { SseClient } from '../testing/sse-client';
@@ -18,7 +18,7 @@ describe('agent invocation (remote runner, against a running control plane)', ()
   let user: UserClient;
 
   beforeAll(async () => {
-    buildApp('control-plane');
+    assertBuilt('control-plane');
     provider = await startFakeOpenAiServer();
     cpDatabase = await createTestDatabase('oz_ws_remote_cp');
     const port = await freePort();

@@ -149,7 +149,7 @@ describe('tasks API', () => {
     });
 
     it('accepts an explicit null assignee', async () => {
-      expect((await create(room.id, { title: 'unassigned', assignee_id: null })).assignee).toBeNull();
+      expect((await create(room.id, { title: 'unassigned', assignee_id: null }))['assignee']).toBeNull();
     });
 
     it.each(FIELD_CASES.concat([['no title', { title: undefined }, 'title', /title is required/]]))(

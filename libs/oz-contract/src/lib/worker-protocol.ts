@@ -7,6 +7,26 @@ import type { AmbientAgentConfig, ArtifactItem } from './runs';
 
 export const WORKER_WS_PATH = '/api/v1/selfhosted/worker/ws';
 
+/**
+ * A worker's name: what `--worker-id` and the gateway's `worker_id` accept. The `warp` prefix is
+ * reserved, as in the official service.
+ */
+export const WORKER_ID_PATTERN = /^(?!warp)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const WORKER_ID_RULE = 'worker_id must be 1–128 letters, digits, dots, dashes or underscores, not starting with "warp"';
+
+export function isValidWorkerId(value: string): boolean {
+  return WORKER_ID_PATTERN.test(value);
+}
+
+/** Where the task's agent writes its answer inside the task container; the worker reads it from there. */
+export const TASK_OUTPUT_PATH = '/workspace/.oz/agent_output.txt';
+/** The most of a task's output a run keeps (and a worker sends). */
+export const MAX_TASK_OUTPUT_CHARS = 10 * 1024 * 1024;
+/** A log line longer than this is cut; log lines are for reading, not for shipping data. */
+export const MAX_LOG_LINE_CHARS = 8_192;
+/** How much of the log stands in for the output when a task wrote no output file. */
+export const OUTPUT_LOG_TAIL_LINES = 200;
+
 export interface WorkerEnvelope<T extends string = string, D = unknown> {
   type: T;
   data: D;
@@ -98,4 +118,17 @@ export interface ConnectedWorker {
 
 export interface ConnectedWorkersResponse {
   workers: ConnectedWorker[];
+}
+
+/**
+ * Artifacts as runs expose them. Workers may send anything: only well-formed PULL_REQUEST and PLAN
+ * artifacts are kept.
+ */
+export function isArtifactItem(value: unknown): value is ArtifactItem {
+  if (typeof value !== 'object' || value === null) return false;
+  const artifact = value as { artifact_type?: unknown; created_at?: unknown; data?: unknown };
+  if (typeof artifact.created_at !== 'string' || typeof artifact.data !== 'object' || artifact.data === null) return false;
+  const data = artifact.data as Record<string, unknown>;
+  if (artifact.artifact_type === 'PULL_REQUEST') return typeof data['url'] === 'string' && typeof data['branch'] === 'string';
+  return artifact.artifact_type === 'PLAN' && typeof data['document_uid'] === 'string';
 }

@@ -1,6 +1,6 @@
 import { createTestDatabase, startFakeOpenAiServer, type FakeLlmServer, type TestDatabase } from '@oz/testing';
 import { Pool } from 'pg';
-import { ProviderError } from './provider-error';
+import { type ProviderError } from './provider-error';
 import { ProviderRouter, type Attempt, type RouteOutcome, type RouteRequest } from './provider-router';
 import { loadProviderSettings } from './provider-settings';
 import { PROVIDER_QUOTA_SCHEMA_V1, QuotaStore } from './quota-store';

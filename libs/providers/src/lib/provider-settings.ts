@@ -4,6 +4,8 @@
  * recognised, so a typo is reported instead of silently ignored.
  */
 
+import { parseBooleanWord } from '@oz/server-kit';
+
 export const PROVIDER_TYPES = ['openai_compatible', 'anthropic', 'cli'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
@@ -106,9 +108,6 @@ export const DEFAULT_QUEUE_MAX_WAIT_SECONDS = 300;
 
 /** What any command needs to run at all; everything else must be passed on by name. */
 const CLI_BASE_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
-
-const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
-const FALSE_WORDS = ['0', 'false', 'no', 'off'];
 
 export function loadProviderSettings(env: Record<string, string | undefined>): ProviderSettings {
   const fatal: string[] = [];
@@ -256,9 +255,8 @@ function keyList(value: string, lowerCase = true): string[] {
 
 function parseBoolean(value: string | undefined, fallback: boolean, name: string, problems: string[]): boolean {
   if (value === undefined || value.trim() === '') return fallback;
-  const word = value.trim().toLowerCase();
-  if (TRUE_WORDS.includes(word)) return true;
-  if (FALSE_WORDS.includes(word)) return false;
+  const parsed = parseBooleanWord(value);
+  if (parsed !== undefined) return parsed;
   problems.push(`${name} must be true or false (got "${value}")`);
   return fallback;
 }

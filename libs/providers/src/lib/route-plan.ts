@@ -1,5 +1,5 @@
 import { cliCommandProblem } from './clients/cli';
-import { HARNESS_DEFAULTS, type Harness, type ProviderDefinition, type ProviderSettings } from './provider-settings';
+import { HARNESS_DEFAULTS, loadProviderSettings, ProviderSettingsError, type Harness, type ProviderDefinition, type ProviderSettings } from './provider-settings';
 
 /** What a run asks for: the SDK's `config.model_id` and `config.harness.type`. */
 export interface RouteSelector {
@@ -113,4 +113,25 @@ export function providerProblems(settings: ProviderSettings): string[] {
     if (missingCommand) problems.push(missingCommand);
     return problems.map((problem) => `provider ${p.key}: ${problem}`);
   });
+}
+
+/**
+ * Provider settings with the start-up checks every server applies: malformed settings always stop the
+ * start; a provider missing something only does with OZ_STARTUP_VALIDATE_PROVIDERS=true (otherwise it
+ * is skipped, and named in the failure of any run that needed it); OZ_VALIDATE_HARNESSES, when set,
+ * must name harnesses that reach a usable provider. Problems are added to `problems`; undefined when
+ * the settings could not be read at all.
+ */
+export function loadCheckedProviderSettings(env: Record<string, string | undefined>, problems: string[]): ProviderSettings | undefined {
+  let settings: ProviderSettings;
+  try {
+    settings = loadProviderSettings(env);
+  } catch (error) {
+    if (!(error instanceof ProviderSettingsError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+  if (settings.validateOnStartup) problems.push(...providerProblems(settings));
+  problems.push(...harnessProblems(settings));
+  return settings;
 }

@@ -1,4 +1,5 @@
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -31,9 +32,14 @@ export function startBuiltApp(app: string, args: string[], env: Record<string, s
   return { child, exit, output: () => stdout + stderr };
 }
 
-/** Builds an app; cached by Nx, so a no-op unless its sources changed. Tests must run the current code. */
-export function buildApp(project: string): void {
-  execSync(`npx nx build ${project}`, { cwd: REPO_ROOT, stdio: 'pipe', env: { ...process.env, NX_DAEMON: 'false' } });
+/**
+ * Fails fast, and says how to fix it, when an app a test runs as a process was not built. The e2e
+ * targets build what they run through Nx (`dependsOn`), so tests never start a build themselves.
+ */
+export function assertBuilt(app: string): void {
+  if (!existsSync(join(REPO_ROOT, 'dist/apps', app, 'main.js'))) {
+    throw new Error(`dist/apps/${app}/main.js is missing: run these tests with \`npx nx e2e <project>\` (it builds ${app} first) or \`npx nx build ${app}\``);
+  }
 }
 
 export async function freePort(): Promise<number> {

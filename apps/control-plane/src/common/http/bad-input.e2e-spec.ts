@@ -333,7 +333,7 @@ const unknownRouteCases: BadInput[] = (
 
 describe('bad input', () => {
   let cp: ControlPlaneHarness;
-  const ids: Record<string, string> = {};
+  const ids = { run: '', environment: '', schedule: '' };
 
   beforeAll(async () => {
     cp = await startControlPlane({ OZ_MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
@@ -349,7 +349,7 @@ describe('bad input', () => {
   afterAll(() => cp.close());
 
   const send = (input: Pick<BadInput, 'method' | 'path' | 'body' | 'contentType'>, headers: Record<string, string> = {}) =>
-    cp.request(input.path.replace(/:(run|environment|schedule)\b/g, (_, kind: string) => ids[kind]), {
+    cp.request(input.path.replace(/:(run|environment|schedule)\b/g, (_, kind: keyof typeof ids) => ids[kind]), {
       method: input.method,
       body: input.body,
       headers: {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
 
 /** Query strings give strings; `a=1&a=2` gives an array. Normalise a repeatable parameter to an array. */
 export const ToArray = () =>

@@ -1,18 +1,13 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { parseBooleanWord } from '../util/boolean-words';
 import { variableDescriptions } from './variable-description';
 
 /** A configuration that cannot work: main exits with 78 (EX_CONFIG) and this message. */
 export class ConfigError extends Error {}
 
-const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
-const FALSE_WORDS = ['0', 'false', 'no', 'off'];
-
 /** For @Transform: anything but a known word stays a string, so @IsBoolean refuses a typo like `ture` instead of reading false. */
-export const toBoolean = ({ value }: { value: unknown }) => {
-  const word = String(value).toLowerCase();
-  return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
-};
+export const toBoolean = ({ value }: { value: unknown }) => parseBooleanWord(String(value)) ?? value;
 export const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 export const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 

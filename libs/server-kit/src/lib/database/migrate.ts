@@ -1,4 +1,4 @@
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { type DataSource, MigrationExecutor } from 'typeorm';
 
 /**
  * Applies pending migrations under a session advisory lock, so replicas can start at the same time.
