@@ -27,6 +27,12 @@ describe('the control-plane process', () => {
     await Promise.all(databases.map((database) => database.drop()));
   });
 
+  it('exits 64 for an unknown command, naming the ones it knows, before reading any configuration', async () => {
+    const exit = await run(['migrat'], {});
+    expect(exit.code).toBe(64);
+    expect(exit.stderr).toMatch(/unknown command "migrat".*\[migrate\]/);
+  });
+
   describe('with a bad environment', () => {
     it('exits 78 naming DATABASE_URL when nothing is set', async () => {
       const exit = await run([], {});

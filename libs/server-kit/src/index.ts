@@ -18,3 +18,4 @@ export * from './lib/config/server-env';
 export * from './lib/util/boolean-words';
 export * from './lib/util/ids';
 export * from './lib/util/sleep';
+export * from './lib/process/run-server';

@@ -9,7 +9,7 @@ export function startControlPlaneProcess(args: string[], env: Record<string, str
   return startBuiltApp('control-plane', args, env);
 }
 
-/** Builds main.js; cached by Nx, so a no-op unless the sources changed. Tests must run the current code. */
+/** main.js must be there: the e2e target builds it first (Nx), so the tests run the current code. */
 export function buildControlPlane(): void {
   assertBuilt('control-plane');
 }
