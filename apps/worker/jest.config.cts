@@ -6,7 +6,7 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
-  // The worker's end-to-end tests live with the control plane (they need both); these are its own.
+  // Unit tests only; the end-to-end tests (real Docker, a real control plane) are apps/worker-e2e.
   testMatch: ['**/*.spec.ts'],
   coverageDirectory: '../../coverage/apps/worker',
 };

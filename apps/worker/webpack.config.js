@@ -9,6 +9,13 @@ module.exports = {
       devtoolModuleFilenameTemplate: '[absolute-resource-path]',
     }),
   },
+  module: {
+    rules: [
+      // The worker uses server-kit's config helpers only. Marked free of side effects, the rest of the
+      // barrel (HTTP, TypeORM, Swagger) is left out of main.js, and so out of the worker's image.
+      { test: /[\\/]libs[\\/]server-kit[\\/]src[\\/]/, sideEffects: false },
+    ],
+  },
   plugins: [
     new NxAppWebpackPlugin({
       target: 'node',

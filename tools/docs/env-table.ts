@@ -6,10 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { variablesMarkdownTable } from '@oz/server-kit';
 import { ControlPlaneEnv } from '../../apps/control-plane/src/config/control-plane.config';
+import { WorkerEnv } from '../../apps/worker/src/config/worker-env';
 import { WorkspaceEnv } from '../../apps/workspace-api/src/config/workspace.config';
 
 export const README = join(__dirname, '../../README.md');
-const TABLES: Record<string, new () => object> = { 'control-plane': ControlPlaneEnv, 'workspace-api': WorkspaceEnv };
+const TABLES: Record<string, new () => object> = { 'control-plane': ControlPlaneEnv, worker: WorkerEnv, 'workspace-api': WorkspaceEnv };
 
 export function readmeWithCurrentTables(readme: string): string {
   let result = readme;

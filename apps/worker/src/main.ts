@@ -1,53 +1,63 @@
 import { NestFactory } from '@nestjs/core';
+import { ConfigError, EXIT_CONFIG } from '@oz/server-kit';
 import { Logger } from 'nestjs-pino';
 import 'reflect-metadata';
-import { loadWorkerConfig, WorkerConfigError } from './config/worker.config';
+import { readWorkerCommand } from './config/worker.config';
+import { ControlPlaneConnection } from './connection/control-plane-connection';
+import { DockerUnavailableError } from './tasks/docker-tasks';
 import { WorkerModule } from './worker.module';
-import { WorkerService } from './worker.service';
 
-/** Exit codes: 78 bad configuration, 69 the control plane stayed unreachable, 1 anything else. */
-async function main(): Promise<number> {
-  let config;
+/** 69 (EX_UNAVAILABLE): the control plane stayed unreachable for OZ_RECONNECT_MAX_ATTEMPTS attempts. */
+const EXIT_UNAVAILABLE = 69;
+
+/**
+ * `node main.js [flags]`, with the servers' exit codes where they apply: 78 a bad configuration, 69
+ * the control plane stayed unreachable, 1 anything else, 0 after `--help` or after SIGTERM/SIGINT once
+ * every task was stopped and reported. (Not server-kit's runServer: the worker takes flags, not
+ * commands, and runs until told to stop.)
+ */
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let command;
   try {
-    config = loadWorkerConfig(process.argv.slice(2), process.env);
+    command = readWorkerCommand(argv, env);
   } catch (error) {
-    if (error instanceof WorkerConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_CONFIG;
   }
-  const app = await NestFactory.createApplicationContext(WorkerModule.with(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  const worker = app.get(WorkerService);
+  if (command.help) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
 
-  const exitCode = await new Promise<number>((resolve) => {
-    const stop = (code: number) => {
-      worker
-        .stop()
-        .catch(() => undefined)
-        .finally(() => resolve(code));
-    };
-    process.once('SIGTERM', () => stop(0));
-    process.once('SIGINT', () => stop(0));
-    worker
-      .start((fatal) => {
-        process.stderr.write(`${fatal.message}\n`);
-        stop(69);
-      })
-      .catch((error: Error) => {
-        process.stderr.write(`${error.message}\n`);
-        resolve(1);
-      });
+  // Listening before start-up, so a signal during it still stops the worker properly.
+  const signalled = new Promise<number>((resolve) => {
+    process.once('SIGTERM', () => resolve(0));
+    process.once('SIGINT', () => resolve(0));
   });
+  let app;
+  try {
+    // Bootstrapping checks Docker and starts connecting (TaskSupervisor.onApplicationBootstrap).
+    app = await NestFactory.createApplicationContext(WorkerModule.with(command.config), { bufferLogs: true, abortOnError: false });
+  } catch (error) {
+    if (!(error instanceof DockerUnavailableError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+  app.useLogger(app.get(Logger));
+  const gaveUp = app.get(ControlPlaneConnection).gaveUp.then((error) => {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_UNAVAILABLE;
+  });
+  const exitCode = await Promise.race([signalled, gaveUp]);
   await app.close();
   return exitCode;
 }
 
-main().then(
+main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  (error: unknown) => {
+    process.stderr.write(`worker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,12 +1,18 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import Docker from 'dockerode';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
-import { WORKER_CONFIG } from './config/tokens';
+import { DOCKER, WORKER_CONFIG } from './config/tokens';
 import type { WorkerConfig } from './config/worker.config';
+import { ControlPlaneConnection } from './connection/control-plane-connection';
 import { DockerTasks } from './tasks/docker-tasks';
-import { WorkerService } from './worker.service';
+import { SidecarVolumes } from './tasks/sidecar-volumes';
+import { TaskSupervisor } from './tasks/task-supervisor';
 
-/** The worker as a Nest standalone application, built from a config validated before it starts. */
+/**
+ * The worker as a Nest standalone application, built from a config validated before it starts.
+ * TaskSupervisor starts work at bootstrap; at shutdown it stops the tasks before the connection closes.
+ */
 @Module({})
 export class WorkerModule {
   static with(config: WorkerConfig): DynamicModule {
@@ -15,8 +21,11 @@ export class WorkerModule {
       imports: [LoggerModule.forRoot({ pinoHttp: [{ level: config.logLevel }, pino.destination({ dest: 1, sync: false, minLength: 0 })] })],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
-        { provide: DockerTasks, useFactory: () => new DockerTasks(config) },
-        WorkerService,
+        { provide: DOCKER, useFactory: () => new Docker() },
+        SidecarVolumes,
+        DockerTasks,
+        ControlPlaneConnection,
+        TaskSupervisor,
       ],
     };
   }

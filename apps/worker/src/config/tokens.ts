@@ -1,1 +1,3 @@
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+/** The dockerode client (tests give a fake). */
+export const DOCKER = Symbol('DOCKER');

@@ -1,4 +1,9 @@
-import { parseArgs } from 'node:util';
+import { WORKER_WS_PATH } from '@oz/contract';
+import { ConfigError, parseEnv } from '@oz/server-kit';
+import { CommandLineError, parseCommandLine, usage, USAGE_LINE } from './command-line';
+import { WorkerEnv } from './worker-env';
+
+export { ConfigError };
 
 export interface WorkerConfig {
   workerId: string;
@@ -6,7 +11,7 @@ export interface WorkerConfig {
   /** ws(s)://host/api/v1/selfhosted/worker/ws */
   controlPlaneUrl: string;
   apiKey: string;
-  /** Leave containers (and their logs) behind for debugging. */
+  /** False leaves containers (and their logs) behind for debugging. */
   cleanup: boolean;
   reconnect: { maxAttempts: number; windowMs: number };
   task: {
@@ -21,93 +26,76 @@ export interface WorkerConfig {
   logLevel: string;
 }
 
-export class WorkerConfigError extends Error {}
+/** What the command line asks for: the usage, or a worker with this configuration. */
+export type WorkerCommand = { help: true; usage: string } | { help: false; config: WorkerConfig };
 
-export const USAGE = `Usage: oz-worker --worker-id NAME [options]
-  --worker-id NAME              this worker's id (env OZ_WORKER_ID)
-  --max-concurrent-tasks N      tasks run at once (env OZ_MAX_CONCURRENT_TASKS, default 2)
-  --control-plane-url URL       http(s) URL of the control plane (env OZ_CONTROL_PLANE_URL, default http://localhost:8080)
-  --api-key KEY                 admin key or OZ_WORKER_TOKEN (env OZ_WORKER_API_KEY)
-  --no-cleanup                  keep task containers after they exit
-  --mount HOST:CONTAINER[:ro]   bind-mount into every task container (repeatable; env OZ_TASK_MOUNTS, comma-separated)
-Environment: OZ_RECONNECT_MAX_ATTEMPTS (0 = unlimited), OZ_RECONNECT_WINDOW_SECONDS (0 = no window),
-  OZ_TASK_MEMORY_MB (4096), OZ_TASK_CPUS (2), OZ_TASK_PIDS_LIMIT (1024), OZ_TASK_NETWORK (bridge), OZ_LOG_LEVEL (info)`;
+const MOUNT = /^\/[^:]+:\/[^:]+(:ro|:rw)?$/;
 
-/** Flags win over environment variables; every problem is reported at once. */
-export function loadWorkerConfig(argv: string[], env: Record<string, string | undefined>): WorkerConfig {
-  let values: Record<string, string | boolean | string[] | undefined>;
+/**
+ * Reads the flags and the environment once, flags winning over variables. Throws ConfigError naming
+ * every problem at once.
+ */
+export function readWorkerCommand(argv: string[], env: Record<string, string | undefined>): WorkerCommand {
+  let commandLine;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'worker-id': { type: 'string' },
-        'max-concurrent-tasks': { type: 'string' },
-        'control-plane-url': { type: 'string' },
-        'api-key': { type: 'string' },
-        'no-cleanup': { type: 'boolean' },
-        mount: { type: 'string', multiple: true },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
+    commandLine = parseCommandLine(argv);
   } catch (error) {
-    throw new WorkerConfigError(`${(error as Error).message}\n${USAGE}`);
+    if (error instanceof CommandLineError) throw new ConfigError(`${error.message}\n${USAGE_LINE} (--help lists every option)`);
+    throw error;
   }
-  if (values['help']) throw new WorkerConfigError(USAGE);
-  const problems: string[] = [];
-  const text = (flag: string, variable: string) => (values[flag] as string | undefined) ?? env[variable]?.trim() ?? '';
+  if (commandLine.help) return { help: true, usage: usage() };
 
-  const workerId = text('worker-id', 'OZ_WORKER_ID');
-  if (!/^(?!warp)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(workerId)) {
-    problems.push('--worker-id is required: 1–128 letters, digits, dots, dashes or underscores, not starting with "warp"');
-  }
-  const apiKey = text('api-key', 'OZ_WORKER_API_KEY');
-  if (apiKey.length < 8) problems.push('--api-key (or OZ_WORKER_API_KEY) is required: the admin key or OZ_WORKER_TOKEN');
-  const base = text('control-plane-url', 'OZ_CONTROL_PLANE_URL') || 'http://localhost:8080';
-  let controlPlaneUrl = '';
-  try {
-    const url = new URL(base);
-    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new Error('protocol');
-    url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
-    url.pathname = `${url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1/selfhosted/worker/ws`;
-    controlPlaneUrl = url.toString();
-  } catch {
-    problems.push(`--control-plane-url must be an http(s) URL (got "${base}")`);
-  }
-  const int = (value: string | undefined, fallback: number, name: string, min: number) => {
-    if (value === undefined || value.trim() === '') return fallback;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < min) {
-      problems.push(`${name} must be a whole number ≥ ${min} (got "${value}")`);
-      return fallback;
-    }
-    return number;
-  };
-  const maxConcurrentTasks = int(text('max-concurrent-tasks', 'OZ_MAX_CONCURRENT_TASKS') || undefined, 2, '--max-concurrent-tasks', 1);
-  const mounts = [...((values['mount'] as string[] | undefined) ?? []), ...(env['OZ_TASK_MOUNTS'] ?? '').split(',').map((m) => m.trim()).filter(Boolean)];
+  const { parsed, problems } = parseEnv(WorkerEnv, { ...env, ...commandLine.overrides });
+  const controlPlaneUrl = workerSocketUrl(parsed.OZ_CONTROL_PLANE_URL);
+  if (controlPlaneUrl === null) problems.push(`--control-plane-url (OZ_CONTROL_PLANE_URL) must be an http(s) URL (got "${parsed.OZ_CONTROL_PLANE_URL}")`);
+  const mounts = [...commandLine.mounts, ...splitList(parsed.OZ_TASK_MOUNTS)];
   for (const mount of mounts) {
-    if (!/^\/[^:]+:\/[^:]+(:ro|:rw)?$/.test(mount)) problems.push(`--mount must be /host/path:/container/path[:ro] (got "${mount}")`);
+    if (!MOUNT.test(mount)) problems.push(`--mount must be /host/path:/container/path[:ro] (got "${mount}")`);
   }
-  const config: WorkerConfig = {
-    workerId,
-    maxConcurrentTasks,
-    controlPlaneUrl,
-    apiKey,
-    cleanup: !values['no-cleanup'],
-    reconnect: {
-      maxAttempts: int(env['OZ_RECONNECT_MAX_ATTEMPTS'], 0, 'OZ_RECONNECT_MAX_ATTEMPTS', 0),
-      windowMs: int(env['OZ_RECONNECT_WINDOW_SECONDS'], 0, 'OZ_RECONNECT_WINDOW_SECONDS', 0) * 1000,
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid worker configuration:\n  - ${problems.join('\n  - ')}\n${USAGE_LINE} (--help lists every option)`);
+  }
+  return {
+    help: false,
+    config: {
+      workerId: parsed.OZ_WORKER_ID,
+      maxConcurrentTasks: parsed.OZ_MAX_CONCURRENT_TASKS,
+      controlPlaneUrl: controlPlaneUrl as string,
+      apiKey: parsed.OZ_WORKER_API_KEY,
+      cleanup: commandLine.cleanup,
+      reconnect: { maxAttempts: parsed.OZ_RECONNECT_MAX_ATTEMPTS, windowMs: parsed.OZ_RECONNECT_WINDOW_SECONDS * 1000 },
+      task: {
+        memoryBytes: parsed.OZ_TASK_MEMORY_MB * 1024 * 1024,
+        nanoCpus: Math.round(parsed.OZ_TASK_CPUS * 1e9),
+        pidsLimit: parsed.OZ_TASK_PIDS_LIMIT,
+        network: parsed.OZ_TASK_NETWORK,
+        mounts,
+      },
+      logLevel: parsed.OZ_LOG_LEVEL,
     },
-    task: {
-      memoryBytes: int(env['OZ_TASK_MEMORY_MB'], 4096, 'OZ_TASK_MEMORY_MB', 16) * 1024 * 1024,
-      nanoCpus: Math.round(Number(env['OZ_TASK_CPUS'] || 2) * 1e9),
-      pidsLimit: int(env['OZ_TASK_PIDS_LIMIT'], 1024, 'OZ_TASK_PIDS_LIMIT', 16),
-      network: env['OZ_TASK_NETWORK']?.trim() || 'bridge',
-      mounts,
-    },
-    logLevel: env['OZ_LOG_LEVEL']?.trim() || 'info',
   };
-  if (!Number.isFinite(config.task.nanoCpus) || config.task.nanoCpus <= 0) problems.push('OZ_TASK_CPUS must be a positive number');
-  if (problems.length) throw new WorkerConfigError(`Invalid worker configuration:\n  - ${problems.join('\n  - ')}\n${USAGE}`);
-  return config;
+}
+
+/**
+ * The gateway's WebSocket URL from the control plane's URL as people write it: http(s) or ws(s),
+ * with or without a trailing `/api/v1`. Null when it is not such a URL.
+ */
+export function workerSocketUrl(controlPlaneUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(controlPlaneUrl);
+  } catch {
+    return null;
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return null;
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}${WORKER_WS_PATH}`;
+  return url.toString();
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

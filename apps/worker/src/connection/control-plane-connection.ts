@@ -1,12 +1,14 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServerToWorkerMessage, WorkerToServerMessage } from '@oz/contract';
 import { WebSocket } from 'ws';
+import { WORKER_CONFIG } from '../config/tokens';
 import type { WorkerConfig } from '../config/worker.config';
+import { ReconnectPolicy } from './reconnect-policy';
 
-const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 60_000;
 const PING_EVERY_MS = 30_000;
 const SILENCE_LIMIT_MS = 60_000;
+const HANDSHAKE_TIMEOUT_MS = 45_000;
+const CLOSE_TIMEOUT_MS = 2_000;
 /** Messages kept while disconnected; they go out on the next connection, in order. */
 const MAX_QUEUED = 1_000;
 
@@ -14,57 +16,64 @@ const MAX_QUEUED = 1_000;
 export class ReconnectLimitError extends Error {}
 
 /**
- * The worker's channel to the control plane, kept open: reconnects with exponential backoff (1 s to
- * 60 s; at once after an established connection drops, as the official worker does), pings every
- * 30 s and drops a connection silent for 60 s. Messages sent while disconnected are queued. With
- * OZ_RECONNECT_MAX_ATTEMPTS, too many failed attempts (within OZ_RECONNECT_WINDOW_SECONDS, if set)
- * end it with a ReconnectLimitError.
+ * The worker's channel to the control plane, kept open from `open()` until application shutdown:
+ * reconnects as ReconnectPolicy says (at once after an established connection drops, as the official
+ * worker does), pings every 30 s and drops a connection silent for 60 s. Messages sent while
+ * disconnected are queued. When the policy gives up, `gaveUp` settles and no more attempts are made.
  */
-export class ControlPlaneConnection {
+@Injectable()
+export class ControlPlaneConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('connection');
-  private socket: WebSocket | null = null;
+  private readonly reconnect: ReconnectPolicy;
+  /** The socket being dialled or open; the one to close at shutdown. */
+  private current: WebSocket | null = null;
   private readonly queue: string[] = [];
-  private failures: number[] = [];
-  private delayMs = FIRST_DELAY_MS;
-  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private onFatal: (error: Error) => void = () => undefined;
+  private onMessage: (message: ServerToWorkerMessage) => void = () => undefined;
+  private giveUp: (error: ReconnectLimitError) => void = () => undefined;
+  /** Settles once the reconnect limit is reached. */
+  readonly gaveUp = new Promise<ReconnectLimitError>((resolve) => (this.giveUp = resolve));
 
-  constructor(
-    private readonly config: WorkerConfig,
-    private readonly onMessage: (message: ServerToWorkerMessage) => void,
-  ) {}
+  constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {
+    this.reconnect = new ReconnectPolicy(config.reconnect);
+  }
 
-  start(onFatal: (error: Error) => void): void {
-    this.onFatal = onFatal;
+  /** Starts connecting; every message from the control plane goes to `onMessage`. */
+  open(onMessage: (message: ServerToWorkerMessage) => void): void {
+    this.onMessage = onMessage;
     this.dial();
   }
 
   get connected(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.current?.readyState === WebSocket.OPEN;
   }
 
   send(message: WorkerToServerMessage): void {
     const text = JSON.stringify(message);
     if (this.connected && this.queue.length === 0) {
-      this.socket?.send(text);
+      this.current?.send(text);
       return;
     }
     if (this.queue.length >= MAX_QUEUED) this.queue.shift();
     this.queue.push(text);
   }
 
-  /** Sends what is queued, then closes (1000). */
-  async close(): Promise<void> {
+  /** After every task was reported (TaskSupervisor stops them first): sends what is queued, then closes (1000). */
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    clearTimeout(this.retryTimer);
+    const socket = this.current;
+    if (!socket) return;
+    if (socket.readyState !== WebSocket.OPEN) {
+      socket.terminate(); // still dialling: nothing to say goodbye on
+      return;
+    }
     this.flush();
     await new Promise<void>((resolve) => {
       socket.once('close', () => resolve());
       socket.close(1000, 'worker stopping');
-      setTimeout(resolve, 2_000).unref();
+      setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
     });
   }
 
@@ -73,16 +82,15 @@ export class ControlPlaneConnection {
     const url = new URL(this.config.controlPlaneUrl);
     url.searchParams.set('worker_id', this.config.workerId);
     url.searchParams.set('max_concurrent_tasks', String(this.config.maxConcurrentTasks));
-    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.config.apiKey}` }, handshakeTimeout: 45_000 });
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.config.apiKey}` }, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    this.current = socket;
     let opened = false;
     let lastHeard = Date.now();
     let pinger: NodeJS.Timeout | undefined;
 
     socket.on('open', () => {
       opened = true;
-      this.socket = socket;
-      this.delayMs = FIRST_DELAY_MS;
-      this.failures = [];
+      this.reconnect.connected();
       this.logger.log({ url: url.origin }, 'connected');
       this.flush();
       pinger = setInterval(() => {
@@ -94,6 +102,7 @@ export class ControlPlaneConnection {
     socket.on('ping', () => (lastHeard = Date.now()));
     socket.on('message', (raw) => {
       lastHeard = Date.now();
+      // Nothing a control plane sends may throw out of this listener: that would end the process.
       try {
         this.onMessage(JSON.parse(raw.toString()) as ServerToWorkerMessage);
       } catch (error) {
@@ -107,7 +116,7 @@ export class ControlPlaneConnection {
     socket.on('error', (error) => this.logger.warn({ err: error.message }, 'connection_error'));
     socket.on('close', () => {
       clearInterval(pinger);
-      if (this.socket === socket) this.socket = null;
+      if (this.current === socket) this.current = null;
       if (this.closed) return;
       if (opened) {
         this.logger.warn('disconnected; reconnecting');
@@ -119,26 +128,22 @@ export class ControlPlaneConnection {
   }
 
   private retryLater(): void {
-    const now = Date.now();
-    this.failures.push(now);
-    const { maxAttempts, windowMs } = this.config.reconnect;
-    if (windowMs > 0) this.failures = this.failures.filter((time) => now - time <= windowMs);
-    if (maxAttempts > 0 && this.failures.length >= maxAttempts) {
-      const within = windowMs > 0 ? ` within ${windowMs / 1000} s` : '';
+    const next = this.reconnect.failed(Date.now());
+    if ('giveUp' in next) {
       this.closed = true;
-      this.onFatal(
+      const { maxAttempts } = this.config.reconnect;
+      this.giveUp(
         new ReconnectLimitError(
-          `Could not connect to the control plane at ${this.config.controlPlaneUrl}: ${this.failures.length} failed attempts${within} ` +
+          `Could not connect to the control plane at ${this.config.controlPlaneUrl}: ${next.giveUp} ` +
             `(OZ_RECONNECT_MAX_ATTEMPTS=${maxAttempts}). Check that it runs and that --api-key is right.`,
         ),
       );
       return;
     }
-    this.timer = setTimeout(() => this.dial(), this.delayMs);
-    this.delayMs = Math.min(this.delayMs * 2, MAX_DELAY_MS);
+    this.retryTimer = setTimeout(() => this.dial(), next.retryInMs);
   }
 
   private flush(): void {
-    while (this.queue.length && this.connected) this.socket?.send(this.queue.shift() as string);
+    while (this.queue.length && this.connected) this.current?.send(this.queue.shift() as string);
   }
 }

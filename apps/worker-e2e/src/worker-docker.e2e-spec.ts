@@ -1,57 +1,56 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { startControlPlane, tenantToken, type ControlPlaneHarness } from '../testing/control-plane-harness';
-import { prepareDockerWorkers, SIDECAR_IMAGE, startWorkerProcess, TASK_IMAGE, taskContainersOf, WORKER_MAIN, WORKER_TOKEN } from '../testing/docker-workers';
-import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
+import { sleep } from '@oz/server-kit';
+import { createTestDatabase, inState, removeContainers, retrieveRun, waitForRun, type ServerProcess, type TestDatabase } from '@oz/testing';
+import { rmSync } from 'node:fs';
+import { controlPlaneSettings, createEnvironment, startControlPlane, tenantToken, type ControlPlane } from './support/control-plane';
+import { assertDockerReady, taskContainersOf } from './support/images';
+import { createRepositories } from './support/repositories';
+import { runWorkerCommand, startWorker, stopWorker, WORKER_TOKEN } from './support/workers';
 
 /**
  * Worker mode end to end on a real Docker engine: the official SDK creates an environment and a
- * run, the control plane assigns it to our worker (a real process), which runs the task image with
- * the sidecar mounted at /agent. Images are built here from local files (no registry exists) and
- * task containers have no network; the repository is a local git repo mounted into them.
+ * run, the control plane (its build, as a process) assigns it to our worker (its build, as a process),
+ * which runs the task image with the sidecar mounted at /agent. Task containers have no network; the
+ * repository is a local git repo mounted into them.
  */
 describe('worker mode on a real Docker engine', () => {
-  let cp: ControlPlaneHarness;
+  let database: TestDatabase;
+  let cp: ControlPlane;
   let repos: string;
-  const workers: ChildProcess[] = [];
+  const workers: ServerProcess[] = [];
   const token = tenantToken('docker');
 
   beforeAll(async () => {
-    ({ repos } = prepareDockerWorkers());
-    cp = await startControlPlane({
-      OZ_WORKER_TOKEN: WORKER_TOKEN,
-      OZ_WORKER_SIDECAR_IMAGE: SIDECAR_IMAGE,
-      OZ_WORKER_LEASE_SECONDS: '5',
-      OZ_DISPATCH_POLL_INTERVAL_MS: '250',
-    });
-  }, 300_000);
+    assertDockerReady();
+    repos = createRepositories();
+    database = await createTestDatabase('oz_worker_docker');
+    cp = await startControlPlane(controlPlaneSettings(database), { OZ_WORKER_LEASE_SECONDS: '5' });
+  }, 120_000);
 
   afterAll(async () => {
-    for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
-    await cp?.close();
+    await Promise.all(workers.map((worker) => stopWorker(worker, 'SIGKILL')));
+    await cp?.server.stop();
+    await database?.drop();
+    if (repos) rmSync(repos, { recursive: true, force: true });
   });
 
-  function startWorker(workerId: string) {
-    const worker = startWorkerProcess(cp.origin, workerId, { mounts: [`${repos}:/srv/repos:ro`] });
+  function startDockerWorker(workerId: string): ServerProcess {
+    const worker = startWorker(cp.origin, workerId, { mounts: [`${repos}:/srv/repos:ro`] });
     workers.push(worker);
     return worker;
   }
 
-  async function environment(name: string, envVars: Record<string, string>, extra: Record<string, unknown> = {}): Promise<string> {
-    const response = await cp.request('/api/v1/environments', {
-      token,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, docker_image: TASK_IMAGE, env_vars: envVars, ...extra }),
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
+  const environment = (name: string, envVars: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    createEnvironment(cp, token, { name, env_vars: envVars, ...extra });
 
   const tasksOf = (runId: string) => taskContainersOf(runId).join('\n');
 
+  async function logLines(runId: string): Promise<string[]> {
+    const logs = (await (await cp.request(`/api/v1/agent/runs/${runId}/logs`, { token })).json()) as { lines: { line: string }[] };
+    return logs.lines.map((l) => l.line);
+  }
+
   it('runs a task: repos, setup commands and env vars arrive; the output file becomes the output, its PR link an artifact', async () => {
-    startWorker('docker-worker-1');
+    startDockerWorker('docker-worker-1');
     const agent = [
       'echo "prompt: $(cat)"',
       'echo "secret: $API_TOKEN"',
@@ -78,8 +77,7 @@ describe('worker mode on a real Docker engine', () => {
       ].join('\n'),
       artifacts: [{ artifact_type: 'PULL_REQUEST', data: { url: 'https://github.com/acme/app/pull/17', branch: 'oz/fix-readme' } }],
     });
-    const logs = await (await cp.request(`/api/v1/agent/runs/${run_id}/logs`, { token })).json();
-    expect(logs.lines.map((l: { line: string }) => l.line)).toEqual(expect.arrayContaining(['oz-sidecar: setup: echo ready > /workspace/setup-done']));
+    expect(await logLines(run_id)).toEqual(expect.arrayContaining(['oz-sidecar: setup: echo ready > /workspace/setup-done']));
     expect(tasksOf(run_id)).toBe(''); // the container was removed
   }, 90_000);
 
@@ -100,8 +98,7 @@ describe('worker mode on a real Docker engine', () => {
     );
     expect(missing.state).toBe('FAILED');
     expect(missing.status_message?.message).toMatch(/exit code 127/);
-    const logs = await (await cp.request(`/api/v1/agent/runs/${missing.run_id}/logs`, { token })).json();
-    expect(logs.lines.map((l: { line: string }) => l.line).join('\n')).toMatch(/the claude CLI is not installed in this image/);
+    expect((await logLines(missing.run_id)).join('\n')).toMatch(/the claude CLI is not installed in this image/);
   }, 120_000);
 
   it('keeps a quiet task’s run alive past its lease: pings renew it', async () => {
@@ -127,29 +124,25 @@ describe('worker mode on a real Docker engine', () => {
   }, 90_000);
 
   it('fails the runs of a worker killed mid-run once its lease lapses', async () => {
-    for (const worker of workers.splice(0)) {
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
-    }
-    const doomed = startWorker('doomed-worker');
+    for (const worker of workers.splice(0)) await stopWorker(worker);
+    const doomed = startDockerWorker('doomed-worker');
     const slow = await environment('slow-doomed', { OZ_AGENT_COMMAND: 'sleep 120' });
     const sdk = cp.sdk(token);
     const { run_id } = await sdk.agent.run({ prompt: 'outlive the worker', config: { environment_id: slow } });
     await waitForRun(sdk, run_id, inState('INPROGRESS'), 60_000);
-    doomed.kill('SIGKILL');
+    await stopWorker(doomed, 'SIGKILL');
     const run = await waitForRun(sdk, run_id, inState('FAILED', 'SUCCEEDED'), 30_000);
     expect(run.status_message?.message).toMatch(/^Lost contact with worker doomed-worker/);
-    execFileSync('docker', ['rm', '-f', ...tasksOf(run_id).split('\n').filter(Boolean)], { stdio: 'pipe' });
+    removeContainers(taskContainersOf(run_id));
   }, 120_000);
 
   it('on SIGTERM stops its containers, reports their runs failed (graceful_shutdown) and exits 0', async () => {
-    const stopping = startWorker('stopping-worker');
+    const stopping = startDockerWorker('stopping-worker');
     const slow = await environment('slow-stopping', { OZ_AGENT_COMMAND: 'sleep 120' });
     const sdk = cp.sdk(token);
     const { run_id } = await sdk.agent.run({ prompt: 'interrupted by a shutdown', config: { environment_id: slow } });
     await waitForRun(sdk, run_id, inState('INPROGRESS'), 60_000);
-    stopping.kill('SIGTERM');
-    const [code] = await once(stopping, 'exit');
+    const { code } = await stopWorker(stopping, 'SIGTERM');
     expect(code).toBe(0);
     expect(tasksOf(run_id)).toBe('');
     const run = await waitForRun(sdk, run_id, inState('FAILED', 'SUCCEEDED'), 10_000);
@@ -157,17 +150,13 @@ describe('worker mode on a real Docker engine', () => {
   }, 120_000);
 
   it('exits with a clear message when the control plane cannot be reached and the reconnect limit is hit', async () => {
-    const child = spawn(process.execPath, [WORKER_MAIN, '--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
-      env: { PATH: process.env['PATH'] ?? '', OZ_WORKER_API_KEY: WORKER_TOKEN, OZ_RECONNECT_MAX_ATTEMPTS: '2', OZ_LOG_LEVEL: 'fatal' },
+    const lonely = runWorkerCommand(['--worker-id', 'lonely', '--control-plane-url', 'http://127.0.0.1:9'], {
+      OZ_WORKER_API_KEY: WORKER_TOKEN,
+      OZ_RECONNECT_MAX_ATTEMPTS: '2',
+      OZ_LOG_LEVEL: 'fatal',
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = await once(child, 'exit');
+    const { code, stderr } = await lonely.exit;
     expect(code).toBe(69);
     expect(stderr).toMatch(/Could not connect to the control plane at ws:\/\/127\.0\.0\.1:9\/api\/v1\/selfhosted\/worker\/ws: 2 failed attempts \(OZ_RECONNECT_MAX_ATTEMPTS=2\)/);
   }, 30_000);
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

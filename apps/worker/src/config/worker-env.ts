@@ -1,0 +1,83 @@
+import { WORKER_ID_PATTERN, WORKER_ID_RULE } from '@oz/contract';
+import { describeVariable, LOG_LEVELS } from '@oz/server-kit';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Min, MinLength } from 'class-validator';
+import 'reflect-metadata';
+
+/**
+ * For @Transform: a number when the text is one, otherwise the text itself, so that the validator's
+ * message can quote what was given ("got "lots"") rather than NaN.
+ */
+const toNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && !Number.isNaN(Number(value)) ? Number(value) : value);
+
+const wholeNumber = (name: string, min: number) => `${name} must be a whole number ≥ ${min} (got "$value")`;
+
+/**
+ * Every environment variable the worker reads, validated once at start-up (flags, where there is one,
+ * win over the variable; see command-line.ts). Nothing else in the worker touches process.env. The
+ * README's table is generated from these descriptions (`npm run docs:env`).
+ */
+export class WorkerEnv {
+  @describeVariable('This worker\'s name (`--worker-id`): 1–128 letters, digits, dots, dashes or underscores, not starting with "warp".', { required: true })
+  @Matches(WORKER_ID_PATTERN, { message: `--worker-id (OZ_WORKER_ID) "$value" is not a worker id: ${WORKER_ID_RULE}` })
+  @IsString({ message: `--worker-id (or OZ_WORKER_ID) is required: ${WORKER_ID_RULE}` })
+  OZ_WORKER_ID!: string;
+
+  @describeVariable('Tasks this worker runs at once (`--max-concurrent-tasks`); it rejects assignments beyond that.')
+  @Transform(toNumber)
+  @Min(1, { message: wholeNumber('--max-concurrent-tasks (OZ_MAX_CONCURRENT_TASKS)', 1) })
+  @IsInt({ message: wholeNumber('--max-concurrent-tasks (OZ_MAX_CONCURRENT_TASKS)', 1) })
+  OZ_MAX_CONCURRENT_TASKS = 2;
+
+  @describeVariable('http(s) URL of the control plane (`--control-plane-url`); the worker connects to its WebSocket gateway.')
+  @IsString()
+  OZ_CONTROL_PLANE_URL = 'http://localhost:8080';
+
+  @describeVariable('Bearer token of the worker channel (`--api-key`): the admin key or the control plane\'s OZ_WORKER_TOKEN.', { required: true, secret: true })
+  @MinLength(8, { message: '--api-key (or OZ_WORKER_API_KEY) is required: the admin key or OZ_WORKER_TOKEN (at least 8 characters)' })
+  @IsString({ message: '--api-key (or OZ_WORKER_API_KEY) is required: the admin key or OZ_WORKER_TOKEN' })
+  OZ_WORKER_API_KEY!: string;
+
+  @describeVariable('Bind mounts added to every task container, comma-separated `/host/path:/container/path[:ro]` (a repository mirror, a cache); `--mount` adds more.')
+  @IsOptional()
+  @IsString()
+  OZ_TASK_MOUNTS?: string;
+
+  @describeVariable('Failed connection attempts in a row after which the worker exits with 69; 0 retries forever.')
+  @Transform(toNumber)
+  @Min(0, { message: wholeNumber('OZ_RECONNECT_MAX_ATTEMPTS', 0) })
+  @IsInt({ message: wholeNumber('OZ_RECONNECT_MAX_ATTEMPTS', 0) })
+  OZ_RECONNECT_MAX_ATTEMPTS = 0;
+
+  @describeVariable('Only failed attempts within this many seconds count towards OZ_RECONNECT_MAX_ATTEMPTS; 0 counts them all.')
+  @Transform(toNumber)
+  @Min(0, { message: wholeNumber('OZ_RECONNECT_WINDOW_SECONDS', 0) })
+  @IsInt({ message: wholeNumber('OZ_RECONNECT_WINDOW_SECONDS', 0) })
+  OZ_RECONNECT_WINDOW_SECONDS = 0;
+
+  @describeVariable('Memory limit of each task container, in MiB (swap included).')
+  @Transform(toNumber)
+  @Min(16, { message: wholeNumber('OZ_TASK_MEMORY_MB', 16) })
+  @IsInt({ message: wholeNumber('OZ_TASK_MEMORY_MB', 16) })
+  OZ_TASK_MEMORY_MB = 4096;
+
+  @describeVariable('CPUs each task container may use (fractions allowed).')
+  @Transform(toNumber)
+  @IsPositive({ message: 'OZ_TASK_CPUS must be a positive number (got "$value")' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'OZ_TASK_CPUS must be a positive number (got "$value")' })
+  OZ_TASK_CPUS = 2;
+
+  @describeVariable('Processes each task container may run at once.')
+  @Transform(toNumber)
+  @Min(16, { message: wholeNumber('OZ_TASK_PIDS_LIMIT', 16) })
+  @IsInt({ message: wholeNumber('OZ_TASK_PIDS_LIMIT', 16) })
+  OZ_TASK_PIDS_LIMIT = 1024;
+
+  @describeVariable('Docker network of task containers: `bridge`, `none`, `host` or a network name.')
+  @IsString()
+  OZ_TASK_NETWORK = 'bridge';
+
+  @describeVariable('Log level: trace, debug, info, warn, error or fatal.')
+  @IsIn(LOG_LEVELS, { message: `OZ_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "$value")` })
+  OZ_LOG_LEVEL = 'info';
+}
