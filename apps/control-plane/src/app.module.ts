@@ -4,9 +4,11 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { BearerAuthGuard } from './common/auth/bearer-auth.guard';
-import { httpLoggerParams } from '@oz/server-kit';
+import { httpLoggerParams, newReplicaId } from '@oz/server-kit';
+import { REPLICA_ID } from './common/replica-id';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config';
 import { dataSourceOptions } from './database/data-source-options';
+import { DatabaseModule } from './database/database.module';
 import { EnvironmentsModule } from './environments/environments.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthController } from './health/health.controller';
@@ -15,14 +17,18 @@ import { RunsModule } from './runs/runs.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { WorkersModule } from './workers/workers.module';
 
+/** What any provider may inject: the validated config and this instance's replica id. */
 @Global()
 @Module({})
-class ConfigHolderModule {
+class AppContextModule {
   static with(config: ControlPlaneConfig): DynamicModule {
     return {
-      module: ConfigHolderModule,
-      providers: [{ provide: CONTROL_PLANE_CONFIG, useValue: config }],
-      exports: [CONTROL_PLANE_CONFIG],
+      module: AppContextModule,
+      providers: [
+        { provide: CONTROL_PLANE_CONFIG, useValue: config },
+        { provide: REPLICA_ID, useFactory: newReplicaId },
+      ],
+      exports: [CONTROL_PLANE_CONFIG, REPLICA_ID],
     };
   }
 }
@@ -34,9 +40,10 @@ export class ControlPlaneModule {
     return {
       module: ControlPlaneModule,
       imports: [
-        ConfigHolderModule.with(config),
+        AppContextModule.with(config),
         LoggerModule.forRoot(httpLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+        DatabaseModule,
         ScheduleModule.forRoot(),
         RunsModule,
         EnvironmentsModule,

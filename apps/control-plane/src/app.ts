@@ -1,4 +1,3 @@
-import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createHttpApp, runMigrations } from '@oz/server-kit';
@@ -6,6 +5,7 @@ import { ControlPlaneModule } from './app.module';
 import type { ControlPlaneConfig } from './config/control-plane.config';
 import { CONTROL_PLANE_MIGRATION_LOCK } from './database/data-source-options';
 import { SecretBox } from './common/secrets/secret-box';
+import { CONTROL_PLANE_OPENAPI, setApiPrefix } from './openapi/openapi-info';
 import { WorkerUpgradeAuth } from './workers/worker-upgrade-auth';
 import { WorkerWsAdapter } from './workers/worker-ws.adapter';
 
@@ -32,14 +32,10 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
     ControlPlaneModule.with(config),
     {
       maxBodyBytes: config.maxBodyBytes,
-      openApi: {
-        title: 'Oz Stack control plane',
-        description: 'Oz-compatible API: runs, environments, schedules. Authenticate with a bearer token.',
-        configure: (builder) => builder.addBearerAuth(),
-      },
+      openApi: CONTROL_PLANE_OPENAPI,
     },
     (app) => {
-      app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+      setApiPrefix(app);
       app.useWebSocketAdapter(new WorkerWsAdapter(app, new WorkerUpgradeAuth(config)));
       if (config.corsOrigins) {
         app.enableCors({

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { isUniqueViolation } from '@oz/server-kit';
+import { isUniqueViolation, isUuid } from '@oz/server-kit';
 import { RunEntity } from '../runs/run.entity';
-import { UNFINISHED_RUN_STATES } from '../runs/run-state';
+import { sqlStateList, UNFINISHED_RUN_STATES } from '../runs/run-state';
 import { EnvironmentEntity } from './environment.entity';
-import { isUuid } from '../common/ids';
-
 
 /** All SQL about environments. `tenantKey` undefined means every tenant (the admin's view). */
 @Injectable()
@@ -62,7 +60,7 @@ export class EnvironmentsRepository {
               -- Spelled as runs_unfinished_environment_idx's predicate, so that index answers it.
               SELECT 1 FROM runs r
                WHERE r.environment_id = e.id AND r.environment_id IS NOT NULL
-                 AND r.state IN ('QUEUED','PENDING','CLAIMED','INPROGRESS'))
+                 AND r.state IN (${sqlStateList(UNFINISHED_RUN_STATES)}))
          RETURNING e.id)
        SELECT id FROM gone`,
       [id, tenantKey ?? null],

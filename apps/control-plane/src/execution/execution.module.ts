@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { ProviderRouter, QuotaStore } from '@oz/providers';
-import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
-import { PgNotifications } from '../database/pg-notifications';
-import { pgPool } from '@oz/server-kit';
+import { PG_POOL } from '../database/pg-pool';
 import { ExecutionRepository } from './execution.repository';
+import { ProviderRunner } from './provider-runner';
 import { ProviderStatusController } from './provider-status.controller';
 import { ProviderStatusService } from './provider-status.service';
 import { RunExecutor } from './run-executor.service';
@@ -14,17 +13,16 @@ import { RunExecutor } from './run-executor.service';
 @Module({
   controllers: [ProviderStatusController],
   providers: [
-    { provide: QuotaStore, inject: [getDataSourceToken()], useFactory: (db: DataSource) => new QuotaStore(pgPool(db)) },
+    { provide: QuotaStore, inject: [PG_POOL], useFactory: (pool: Pool) => new QuotaStore(pool) },
     {
       provide: ProviderRouter,
       inject: [CONTROL_PLANE_CONFIG, QuotaStore],
       useFactory: (config: ControlPlaneConfig, quotas: QuotaStore) => new ProviderRouter(config.providers, quotas),
     },
-    PgNotifications,
     ExecutionRepository,
+    ProviderRunner,
     RunExecutor,
     ProviderStatusService,
   ],
-  exports: [RunExecutor, PgNotifications],
 })
 export class ExecutionModule {}

@@ -1,11 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { AmbientAgentConfig, RunState } from '@oz/contract';
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
-import { pgPool } from '@oz/server-kit';
-import { statesThatCanMoveTo } from '../runs/run-state';
+import { InjectPool } from '../database/pg-pool';
+import { PROVIDER_RUN_STATES, statesThatCanMoveTo, statesThatCanMoveToOrStay } from '../runs/run-state';
 
 /** A provider run as an executor claimed it. */
 export interface ClaimedRun {
@@ -27,9 +25,6 @@ export interface Attempt {
 /** The states an executor works on: provider runs not yet finished. */
 const EXECUTING_STATES: RunState[] = ['QUEUED', 'INPROGRESS'];
 
-/** States a run the executor holds may be in for a move to `to`, per the one transition table. */
-const from = (to: RunState): RunState[] => statesThatCanMoveTo(to).filter((state) => EXECUTING_STATES.includes(state));
-
 /**
  * The executor's SQL. Every write is conditional on the caller still holding the run's lease and
  * the run being in a state the transition table allows, so a cancelled run, or one another replica
@@ -37,7 +32,6 @@ const from = (to: RunState): RunState[] => statesThatCanMoveTo(to).filter((state
  */
 @Injectable()
 export class ExecutionRepository implements OnApplicationShutdown {
-  private readonly pool: Pool;
   /**
    * For bookkeeping a crash may lose without harm (claims, leases, progress): its commits do not
    * wait for the WAL flush, which would otherwise be most of a run's overhead. Losing such a write
@@ -46,8 +40,10 @@ export class ExecutionRepository implements OnApplicationShutdown {
    */
   private readonly bookkeeping: Pool;
 
-  constructor(@InjectDataSource() dataSource: DataSource, @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig) {
-    this.pool = pgPool(dataSource);
+  constructor(
+    @InjectPool() private readonly pool: Pool,
+    @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig,
+  ) {
     this.bookkeeping = new Pool({
       connectionString: config.databaseUrl,
       max: Math.max(2, Math.min(4, config.executor.concurrency)),
@@ -122,7 +118,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
            provider_key = $3, provider_type = $4, provider_model = $5, output = NULL,
            status_message = $6, available_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($7)`,
-      [id, owner, attempt.providerKey, attempt.providerType, attempt.model, `Calling ${attempt.providerKey} (${attempt.model})`, [...from('INPROGRESS'), 'INPROGRESS']],
+      [id, owner, attempt.providerKey, attempt.providerType, attempt.model, `Calling ${attempt.providerKey} (${attempt.model})`, statesThatCanMoveToOrStay('INPROGRESS', PROVIDER_RUN_STATES)],
     );
     return result.rowCount === 1;
   }
@@ -147,7 +143,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
        SET state = $3, output = CASE WHEN $4::boolean THEN $5 ELSE output END, status_message = $6,
            completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, available_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($7)`,
-      [id, owner, to, changes.output !== undefined, changes.output ?? null, changes.statusMessage, from(to)],
+      [id, owner, to, changes.output !== undefined, changes.output ?? null, changes.statusMessage, statesThatCanMoveTo(to, PROVIDER_RUN_STATES)],
     );
     return result.rowCount === 1;
   }
@@ -159,7 +155,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
        SET state = 'QUEUED', available_at = $3, saturated_since = coalesce(saturated_since, now()),
            status_message = $4, output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($5)`,
-      [id, owner, availableAt, statusMessage, [...from('QUEUED'), 'QUEUED']],
+      [id, owner, availableAt, statusMessage, statesThatCanMoveToOrStay('QUEUED', PROVIDER_RUN_STATES)],
     );
     return result.rowCount === 1;
   }
@@ -172,7 +168,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
        SET state = 'QUEUED', output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
            status_message = 'Its control-plane replica stopped; waiting to run again'
        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = ANY($3)`,
-      [ids, owner, [...from('QUEUED'), 'QUEUED']],
+      [ids, owner, statesThatCanMoveToOrStay('QUEUED', PROVIDER_RUN_STATES)],
     );
     return result.rowCount ?? 0;
   }

@@ -1,54 +1,32 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { ProviderRouter, type RouteOutcome } from '@oz/providers';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ProviderRouter } from '@oz/providers';
 import { CoalescedTask } from '@oz/server-kit';
+import { InjectReplicaId } from '../common/replica-id';
+import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
+import { RUN_CANCELLED_CHANNEL, RUN_QUEUED_CHANNEL } from '../database/channels';
 import { PgNotifications } from '../database/pg-notifications';
+import { newExecution, type Execution, type StopReason } from './execution';
 import { ExecutionRepository, type ClaimedRun } from './execution.repository';
-
-/** Channels the runs table's trigger notifies (see the provider-execution migration). */
-export const RUN_QUEUED_CHANNEL = 'oz_run_queued';
-export const RUN_CANCELLED_CHANNEL = 'oz_run_cancelled';
+import { ProviderRunner } from './provider-runner';
+import { RetryAlarm } from './retry-alarm';
 
 /** How often streamed output is written to the run while a provider answers. */
 const OUTPUT_FLUSH_MS = 1000;
 
-type StopReason = 'cancelled' | 'lost' | 'shutdown';
-
-interface Execution {
-  controller: AbortController;
-  /** The answer of the current attempt so far, and how much of it the run row already has. */
-  output: string;
-  savedOutput: string;
-  attempting: boolean;
-  done: Promise<void>;
-}
-
 /**
  * Executes provider runs (runs without an environment) inside this replica: claims due runs with a
- * lease, routes each through the ProviderRouter, and records the answer. Several replicas share the
- * work through the database alone: SKIP LOCKED claims, leases renewed while a run executes and taken
- * over by another replica when they lapse, and a saturated run queued in its row (`available_at`),
- * not in a replica's memory. A notification wakes executors as soon as a run is queued, and a
- * cancellation aborts the provider call wherever it is in flight.
+ * lease, up to OZ_EXECUTOR_CONCURRENCY at once, and has the ProviderRunner execute each. Several
+ * replicas share the work through the database alone: SKIP LOCKED claims, leases renewed while a run
+ * executes and taken over by another replica when they lapse, and a saturated run queued in its row
+ * (`available_at`), not in a replica's memory. A notification wakes executors as soon as a run is
+ * queued, and a cancellation aborts the provider call wherever it is in flight.
  */
 @Injectable()
 export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('executor');
-  /** Names this replica in lease_owner; unique per process, so a restarted replica is a new owner. */
-  readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly executions = new Map<string, Execution>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private retryTimer: NodeJS.Timeout | undefined;
-  /** When runs this replica requeued become due, earliest first. */
-  private retryTimes: number[] = [];
+  private readonly retries = new RetryAlarm(() => this.wake());
   private readonly filling = new CoalescedTask(
     () => this.fill(),
     (error) => this.logger.error({ err: error }, 'executor.claim_failed'),
@@ -58,7 +36,9 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(CONTROL_PLANE_CONFIG) private readonly config: ControlPlaneConfig,
+    @InjectReplicaId() private readonly owner: string,
     private readonly runs: ExecutionRepository,
+    private readonly runner: ProviderRunner,
     private readonly router: ProviderRouter,
     private readonly notifications: PgNotifications,
   ) {}
@@ -103,7 +83,7 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
     this.stopping = true;
     this.unlisten.forEach((stop) => stop());
     this.timers.forEach((timer) => clearInterval(timer));
-    clearTimeout(this.retryTimer);
+    this.retries.stop();
     const ids = [...this.executions.keys()];
     for (const id of ids) this.stop(id, 'shutdown');
     await Promise.all([...this.executions.values()].map((execution) => execution.done));
@@ -133,15 +113,13 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private start(run: ClaimedRun): void {
-    const execution: Execution = {
-      controller: new AbortController(),
-      output: '',
-      savedOutput: '',
-      attempting: false,
-      done: Promise.resolve(),
-    };
+    const execution = newExecution();
     this.executions.set(run.id, execution);
-    execution.done = this.execute(run, execution)
+    execution.done = this.runner
+      .execute(run, execution)
+      .then(({ retryAt }) => {
+        if (retryAt) this.retries.at(retryAt);
+      })
       .catch((error: Error) => {
         // The lease lapses and another replica (or this one) takes the run over.
         this.logger.error({ err: error, runId: run.id }, 'run.execution_failed');
@@ -150,94 +128,6 @@ export class RunExecutor implements OnApplicationBootstrap, BeforeApplicationShu
         this.executions.delete(run.id);
         this.wake();
       });
-  }
-
-  private async execute(run: ClaimedRun, execution: Execution): Promise<void> {
-    const { maxRecoveries } = this.config.executor;
-    if (run.leaseRecoveries > maxRecoveries) {
-      await this.runs.finish(run.id, this.owner, 'FAILED', {
-        statusMessage: `The run was interrupted ${run.leaseRecoveries} times (its control-plane replica stopped while running it); giving up (OZ_EXECUTOR_MAX_RECOVERIES=${maxRecoveries})`,
-      });
-      this.logger.warn({ runId: run.id, recoveries: run.leaseRecoveries }, 'run.abandoned');
-      return;
-    }
-    if (run.leaseRecoveries > 0) this.logger.warn({ runId: run.id, recoveries: run.leaseRecoveries }, 'run.recovered');
-
-    const outcome = await this.router.route(
-      {
-        runId: run.id,
-        modelId: run.agentConfig.model_id ?? run.modelId,
-        harnessType: run.agentConfig.harness?.type,
-        prompt: run.prompt,
-        system: run.agentConfig.base_prompt,
-        signal: execution.controller.signal,
-        saturatedSince: run.saturatedSince,
-      },
-      {
-        onAttempt: async ({ provider, model }) => {
-          execution.output = '';
-          execution.savedOutput = '';
-          const started = await this.runs.startAttempt(run.id, this.owner, {
-            providerKey: provider.key,
-            providerType: provider.type,
-            model,
-          });
-          execution.attempting = started;
-          if (started) this.logger.log({ runId: run.id, provider: provider.key, model }, 'run.provider_call');
-          return started && !execution.controller.signal.aborted;
-        },
-        onDelta: (text) => (execution.output += text),
-        onAttemptFailed: ({ provider }, error) => {
-          execution.output = '';
-          this.logger.warn({ runId: run.id, provider: provider.key, kind: error.kind, reason: error.message }, 'run.provider_failed');
-        },
-      },
-    );
-    await this.record(run, outcome);
-  }
-
-  private async record(run: ClaimedRun, outcome: RouteOutcome): Promise<void> {
-    switch (outcome.kind) {
-      case 'answered': {
-        const done = await this.runs.finish(run.id, this.owner, 'SUCCEEDED', { output: outcome.text, statusMessage: null });
-        if (done) this.logger.log({ runId: run.id, provider: outcome.attempt.provider.key }, 'run.succeeded');
-        return;
-      }
-      case 'failed': {
-        const done = await this.runs.finish(run.id, this.owner, 'FAILED', { output: null, statusMessage: outcome.message });
-        if (done) this.logger.warn({ runId: run.id, reason: outcome.message }, 'run.failed');
-        return;
-      }
-      case 'saturated':
-        if (await this.runs.requeue(run.id, this.owner, outcome.retryAt, outcome.message)) {
-          this.logger.log({ runId: run.id, retryAt: outcome.retryAt.toISOString() }, 'run.waiting_for_slot');
-          this.wakeAt(outcome.retryAt);
-        }
-        return;
-      case 'cancelled':
-        // Cancelled by a user (the row says so already), lost to another replica, or handed back on shutdown.
-        return;
-    }
-  }
-
-  /** A requeued run is due at `at`: look again then rather than at the next poll. */
-  private wakeAt(at: Date): void {
-    this.retryTimes.push(at.getTime());
-    this.retryTimes.sort((a, b) => a - b);
-    this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    clearTimeout(this.retryTimer);
-    const next = this.retryTimes[0];
-    if (next === undefined || this.stopping) return;
-    // A few ms late, so the database clock has certainly passed `available_at` too.
-    this.retryTimer = setTimeout(() => {
-      const now = Date.now();
-      this.retryTimes = this.retryTimes.filter((time) => time > now);
-      this.wake();
-      this.scheduleRetry();
-    }, Math.max(0, next - Date.now()) + 20);
   }
 
   private stop(id: string, reason: StopReason): void {

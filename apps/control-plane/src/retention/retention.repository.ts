@@ -1,29 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { TERMINAL_RUN_STATES } from '@oz/contract';
+import type { Pool } from 'pg';
+import { InjectPool } from '../database/pg-pool';
+import { sqlStateList } from '../runs/run-state';
 
 @Injectable()
 export class RetentionRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectPool() private readonly pool: Pool) {}
 
-  /**
-   * Deletes up to `batchSize` terminal runs that finished before `cutoff`; returns how many.
-   * The count comes from a SELECT over the deleted rows: TypeORM answers a bare DELETE ... RETURNING
-   * with `[rows, rowCount]`, whose length is always 2.
-   */
+  /** Deletes up to `batchSize` terminal runs that finished before `cutoff`; returns how many. */
   async deleteFinishedRunsBefore(cutoff: Date, batchSize: number): Promise<number> {
-    const [{ deleted }]: Array<{ deleted: number }> = await this.dataSource.query(
-      `WITH gone AS (
-         DELETE FROM runs WHERE id IN (
-           SELECT id FROM runs
-            -- Spelled as in runs_retention_idx's predicate, so the planner can use that partial index.
-            WHERE state IN ('SUCCEEDED','FAILED','CANCELLED') AND completed_at < $1
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED)
-         RETURNING id)
-       SELECT count(*)::int AS deleted FROM gone`,
+    const result = await this.pool.query(
+      `DELETE FROM runs WHERE id IN (
+         SELECT id FROM runs
+          -- Spelled as in runs_retention_idx's predicate, so the planner can use that partial index.
+          WHERE state IN (${sqlStateList(TERMINAL_RUN_STATES)}) AND completed_at < $1
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED)`,
       [cutoff, batchSize],
     );
-    return deleted;
+    return result.rowCount ?? 0;
   }
 }

@@ -1,12 +1,13 @@
 import { applyDecorators, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AgentRunResponse, RunItem, RunListResponse } from '@oz/contract';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
-import { ApiException } from '@oz/server-kit';
+import { ApiErrorResponses, ApiException } from '@oz/server-kit';
 import { CreateRunDto } from './dto/create-run.dto';
 import { ListRunsQueryDto } from './dto/list-runs.dto';
+import { AgentRunResponseDto, RunItemDto, RunListResponseDto } from './dto/run-item.dto';
 import { toRunItem, toRunResponse } from './run.mapper';
 import { RunsService } from './runs.service';
 
@@ -18,11 +19,14 @@ function CreateRunRoute(path: string, operationId: string, summary: string) {
     HttpCode(201),
     ApiOperation({ operationId, summary }),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the first run' }),
+    ApiErrorResponses(400, 404, 409, 422),
+    ApiCreatedResponse({ type: AgentRunResponseDto, description: 'The run; with `Idempotent-Replayed: true` when a retry returned the first one' }),
   );
 }
 
 @ApiTags('runs')
 @ApiBearerAuth()
+@ApiErrorResponses(401)
 @Controller('agent')
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
@@ -52,12 +56,16 @@ export class RunsController {
 
   @Get('runs')
   @ApiOperation({ operationId: 'listRuns', summary: 'List runs, newest first, with cursor pagination and filters' })
+  @ApiOkResponse({ type: RunListResponseDto })
+  @ApiErrorResponses(400)
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListRunsQueryDto): Promise<RunListResponse> {
     return this.runs.list(principal, query);
   }
 
   @Get('runs/:runId')
   @ApiOperation({ operationId: 'getRun', summary: 'Get one run' })
+  @ApiOkResponse({ type: RunItemDto })
+  @ApiErrorResponses(404)
   async get(@CurrentPrincipal() principal: Principal, @Param('runId') runId: string): Promise<RunItem> {
     return toRunItem(await this.runs.get(principal, runId));
   }
@@ -86,6 +94,7 @@ export class RunsController {
   @HttpCode(200)
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The id of the cancelled run', schema: { type: 'string' } })
+  @ApiErrorResponses(400, 404)
   @ApiOperation({ operationId: 'cancelRun', summary: 'Cancel an unfinished run (400 if it already finished)' })
   async cancel(
     @CurrentPrincipal() principal: Principal,

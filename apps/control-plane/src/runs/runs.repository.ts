@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ArtifactType, RunSource, RunState } from '@oz/contract';
-import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { isUuid } from '@oz/server-kit';
 import type { Pool } from 'pg';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { CursorPosition } from '../common/http/cursor';
-import { pgPool } from '@oz/server-kit';
+import { InjectPool } from '../database/pg-pool';
 import { RunEntity } from './run.entity';
 import { statesThatCanMoveTo } from './run-state';
-import { isUuid } from '../common/ids';
 
 export interface RunFilters {
   states?: RunState[];
@@ -37,12 +37,13 @@ const SEARCH_TEXT = `(run.title || ' ' || run.prompt || ' ' || coalesce(run.skil
 /** All SQL about runs. `tenantKey` undefined means every tenant (the admin's view). */
 @Injectable()
 export class RunsRepository {
-  private readonly pool: Pool;
   private readonly insertColumns: ReturnType<DataSource['getMetadata']>['columns'];
   private readonly insertSql: string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.pool = pgPool(dataSource);
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPool() private readonly pool: Pool,
+  ) {
     this.insertColumns = dataSource.getMetadata(RunEntity).columns;
     const names = this.insertColumns.map((c) => c.databaseName).join(', ');
     const placeholders = this.insertColumns.map((_, i) => `$${i + 1}`).join(', ');
@@ -116,26 +117,19 @@ export class RunsRepository {
   }
 
   /**
-   * Moves a run to `to` only if its current state allows it, in one conditional UPDATE: of several
-   * concurrent callers exactly one wins, and a terminal run is never rewritten. False if nothing moved.
+   * Cancels the run if it is unfinished, in one conditional UPDATE: of several concurrent callers
+   * exactly one wins, and a terminal run is never rewritten. Its task token dies with it. False if
+   * nothing moved.
    */
-  async transition(
-    id: string,
-    tenantKey: string | undefined,
-    to: RunState,
-    changes: Partial<Pick<RunEntity, 'statusMessage' | 'startedAt' | 'completedAt'>> = {},
-  ): Promise<boolean> {
+  async cancel(id: string, tenantKey: string | undefined, statusMessage: string): Promise<boolean> {
     // A malformed id names no run; sent to PostgreSQL it would fail the uuid cast with a 500.
     if (!isUuid(id)) return false;
-    const query = this.dataSource
-      .createQueryBuilder()
-      .update(RunEntity)
-      .set({ ...changes, state: to, updatedAt: () => 'now()' })
-      .where('id = :id', { id })
-      .andWhere('state IN (:...from)', { from: statesThatCanMoveTo(to) });
-    if (tenantKey) query.andWhere('tenant_key = :tenantKey', { tenantKey });
-    const result = await query.execute();
-    return result.affected === 1;
+    const result = await this.pool.query(
+      `UPDATE runs SET state = 'CANCELLED', status_message = $2, completed_at = now(), updated_at = now(), task_token_hash = NULL
+       WHERE id = $1 AND state = ANY($3) AND ($4::text IS NULL OR tenant_key = $4)`,
+      [id, statusMessage, statesThatCanMoveTo('CANCELLED'), tenantKey ?? null],
+    );
+    return result.rowCount === 1;
   }
 }
 

@@ -150,10 +150,7 @@ export class RunsService {
   /** Cancels an unfinished run. A finished run is refused with 400 and stays exactly as it was. */
   async cancel(principal: Principal, id: string): Promise<RunEntity> {
     const scope = ownerScope(principal);
-    const moved = await this.runs.transition(id, scope, 'CANCELLED', {
-      completedAt: new Date(),
-      statusMessage: 'Cancelled by request',
-    });
+    const moved = await this.runs.cancel(id, scope, 'Cancelled by request');
     const run = await this.runs.findById(id, scope);
     if (!run) throw ApiException.notFound('Run', id);
     if (!moved && isTerminalRunState(run.state)) {

@@ -1,13 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ScheduleDeleteResponse, ScheduledAgentItem, ScheduleListResponse } from '@oz/contract';
+import { ApiErrorResponses } from '@oz/server-kit';
 import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
+import { SuccessDto } from '../common/http/response.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
+import { ScheduledAgentItemDto, ScheduleListResponseDto } from './dto/scheduled-agent.dto';
 import { SchedulesService } from './schedules.service';
 
 @ApiTags('schedules')
 @ApiBearerAuth()
+@ApiErrorResponses(401)
 @Controller('agent/schedules')
 export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
@@ -15,24 +19,31 @@ export class SchedulesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ operationId: 'createSchedule', summary: 'Create a scheduled agent (5-field cron, UTC)' })
+  @ApiCreatedResponse({ type: ScheduledAgentItemDto })
+  @ApiErrorResponses(400, 404)
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateScheduleDto): Promise<ScheduledAgentItem> {
     return this.schedules.create(principal, body);
   }
 
   @Get()
   @ApiOperation({ operationId: 'listSchedules', summary: 'List scheduled agents by name' })
+  @ApiOkResponse({ type: ScheduleListResponseDto })
   async list(@CurrentPrincipal() principal: Principal): Promise<ScheduleListResponse> {
     return { schedules: await this.schedules.list(principal) };
   }
 
   @Get(':scheduleId')
   @ApiOperation({ operationId: 'getSchedule', summary: 'Get one scheduled agent' })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
+  @ApiErrorResponses(404)
   get(@CurrentPrincipal() principal: Principal, @Param('scheduleId') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.get(principal, id);
   }
 
   @Put(':scheduleId')
   @ApiOperation({ operationId: 'updateSchedule', summary: 'Replace a scheduled agent' })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
+  @ApiErrorResponses(400, 404)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('scheduleId') id: string,
@@ -43,6 +54,8 @@ export class SchedulesController {
 
   @Delete(':scheduleId')
   @ApiOperation({ operationId: 'deleteSchedule', summary: 'Delete a scheduled agent (its runs are kept)' })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses(404)
   async delete(@CurrentPrincipal() principal: Principal, @Param('scheduleId') id: string): Promise<ScheduleDeleteResponse> {
     await this.schedules.delete(principal, id);
     return { success: true };
@@ -51,6 +64,8 @@ export class SchedulesController {
   @Post(':scheduleId/pause')
   @HttpCode(200)
   @ApiOperation({ operationId: 'pauseSchedule', summary: 'Stop firing until resumed' })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
+  @ApiErrorResponses(404)
   pause(@CurrentPrincipal() principal: Principal, @Param('scheduleId') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.setEnabled(principal, id, false);
   }
@@ -58,6 +73,8 @@ export class SchedulesController {
   @Post(':scheduleId/resume')
   @HttpCode(200)
   @ApiOperation({ operationId: 'resumeSchedule', summary: 'Fire again from the next cron slot' })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
+  @ApiErrorResponses(404)
   resume(@CurrentPrincipal() principal: Principal, @Param('scheduleId') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.setEnabled(principal, id, true);
   }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUuid } from '@oz/server-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ScheduleEntity } from './schedule.entity';
-import { isUuid } from '../common/ids';
-
 
 /** All SQL about schedules. `tenantKey` undefined means every tenant (the admin's view). */
 @Injectable()

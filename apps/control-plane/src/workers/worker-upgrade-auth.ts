@@ -1,14 +1,12 @@
+import { isValidWorkerId, MAX_CONCURRENT_TASKS_PARAM, WORKER_ID_PARAM, WORKER_ID_RULE } from '@oz/contract';
+import { SecretDigest } from '@oz/server-kit';
 import type { IncomingMessage } from 'node:http';
 import { bearerTokenOf } from '../common/auth/bearer-auth.guard';
-import { SecretDigest } from '@oz/server-kit';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
 
 export type UpgradeDecision =
   | { ok: true; workerId: string; maxConcurrentTasks: number | null }
   | { ok: false; status: 400 | 401 | 403; reason: string };
-
-/** Worker ids as the official worker accepts them; `warp…` is reserved for Warp-hosted workers. */
-const WORKER_ID = /^(?!warp)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Decides a worker's WebSocket upgrade before it is accepted, so a refused worker gets an HTTP
@@ -31,11 +29,9 @@ export class WorkerUpgradeAuth {
     const workerMatch = this.workerToken?.matches(token) ?? false;
     if (!adminMatch && !workerMatch) return { ok: false, status: 403, reason: 'Only the admin key or OZ_WORKER_TOKEN may connect workers' };
     const query = new URL(request.url ?? '/', 'http://worker').searchParams;
-    const workerId = query.get('worker_id') ?? '';
-    if (!WORKER_ID.test(workerId)) {
-      return { ok: false, status: 400, reason: 'worker_id must be 1–128 letters, digits, dots, dashes or underscores, not starting with "warp"' };
-    }
-    const max = Number(query.get('max_concurrent_tasks'));
+    const workerId = query.get(WORKER_ID_PARAM) ?? '';
+    if (!isValidWorkerId(workerId)) return { ok: false, status: 400, reason: WORKER_ID_RULE };
+    const max = Number(query.get(MAX_CONCURRENT_TASKS_PARAM));
     return { ok: true, workerId, maxConcurrentTasks: Number.isInteger(max) && max > 0 ? max : null };
   }
 }

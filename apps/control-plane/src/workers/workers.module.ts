@@ -1,18 +1,37 @@
 import { Module } from '@nestjs/common';
 import { EnvironmentsModule } from '../environments/environments.module';
-import { ExecutionModule } from '../execution/execution.module';
 import { RunsModule } from '../runs/runs.module';
-import { DispatchRepository } from './dispatch.repository';
-import { DispatcherService } from './dispatcher.service';
-import { WorkerGateway } from './worker.gateway';
+import { CancellationForwarder } from './cancellation-forwarder';
+import { RunDispatcher } from './run-dispatcher';
+import { RunLogsRepository } from './run-logs.repository';
+import { WorkerConnectionsRepository } from './worker-connections.repository';
+import { WorkerLeases } from './worker-leases';
 import { WorkerRegistry } from './worker-registry';
+import { WorkerReports } from './worker-reports';
+import { WorkerRunsRepository } from './worker-runs.repository';
+import { WorkerGateway } from './worker.gateway';
 import { WorkersController } from './workers.controller';
 import { WorkersService } from './workers.service';
 
-/** Worker mode: the WebSocket gateway, the dispatcher, presence and run logs. */
+/**
+ * Worker mode: the WebSocket gateway (transport), the registry (connections and presence), the
+ * dispatcher (PENDING runs → connections), the reports (worker messages → run state), the leases
+ * (renewal and sweep), cancellation forwarding, and the read side (connected workers, run logs).
+ */
 @Module({
-  imports: [EnvironmentsModule, RunsModule, ExecutionModule],
+  imports: [EnvironmentsModule, RunsModule],
   controllers: [WorkersController],
-  providers: [WorkerGateway, WorkerRegistry, DispatcherService, DispatchRepository, WorkersService],
+  providers: [
+    WorkerGateway,
+    WorkerRegistry,
+    RunDispatcher,
+    WorkerReports,
+    WorkerLeases,
+    CancellationForwarder,
+    WorkersService,
+    WorkerRunsRepository,
+    RunLogsRepository,
+    WorkerConnectionsRepository,
+  ],
 })
 export class WorkersModule {}

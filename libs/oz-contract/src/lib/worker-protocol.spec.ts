@@ -1,4 +1,4 @@
-import { isArtifactItem, isValidWorkerId } from './worker-protocol';
+import { isArtifactItem, isValidWorkerId, isWorkerMessageType, WORKER_MESSAGE_TYPES } from './worker-protocol';
 
 describe('isValidWorkerId', () => {
   it('accepts names of letters, digits, dots, dashes and underscores up to 128 characters', () => {
@@ -30,5 +30,16 @@ describe('isArtifactItem', () => {
     ]) {
       expect(isArtifactItem(bad)).toBe(false);
     }
+  });
+});
+
+describe('worker message types', () => {
+  it('lists what workers send: the official messages and our two extensions', () => {
+    expect([...WORKER_MESSAGE_TYPES].sort()).toEqual(['task_claimed', 'task_completed', 'task_failed', 'task_log', 'task_rejected', 'task_started']);
+  });
+
+  it('knows no server message, nothing inherited from Object, and no non-string', () => {
+    for (const type of ['task_assignment', 'task_cancellation', 'toString', '__proto__', 7, null]) expect(isWorkerMessageType(type)).toBe(false);
+    expect(isWorkerMessageType('task_log')).toBe(true);
   });
 });

@@ -7,6 +7,16 @@ import type { AmbientAgentConfig, ArtifactItem } from './runs';
 
 export const WORKER_WS_PATH = '/api/v1/selfhosted/worker/ws';
 
+/** Query parameters of the upgrade request: the worker's id, and (our worker's extension) how many tasks it runs at once. */
+export const WORKER_ID_PARAM = 'worker_id';
+export const MAX_CONCURRENT_TASKS_PARAM = 'max_concurrent_tasks';
+
+/**
+ * Keepalive: the official worker pings every 30 s and drops a connection silent for twice that. The
+ * server pings at least as often.
+ */
+export const WORKER_PING_INTERVAL_MS = 30_000;
+
 /**
  * A worker's name: what `--worker-id` and the gateway's `worker_id` accept. The `warp` prefix is
  * reserved, as in the official service.
@@ -108,6 +118,21 @@ export type WorkerToServerMessage =
   | WorkerEnvelope<'task_failed', TaskFailed>
   | WorkerEnvelope<'task_started', TaskStarted>
   | WorkerEnvelope<'task_log', TaskLog>;
+
+/** Every type a worker may send; a Record so that adding a message to the union without listing it here fails to compile. */
+const WORKER_MESSAGE_TYPE_SET: Readonly<Record<WorkerToServerMessage['type'], true>> = {
+  task_claimed: true,
+  task_rejected: true,
+  task_completed: true,
+  task_failed: true,
+  task_started: true,
+  task_log: true,
+};
+export const WORKER_MESSAGE_TYPES = Object.keys(WORKER_MESSAGE_TYPE_SET) as ReadonlyArray<WorkerToServerMessage['type']>;
+
+export function isWorkerMessageType(type: unknown): type is WorkerToServerMessage['type'] {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(WORKER_MESSAGE_TYPE_SET, type);
+}
 
 export interface ConnectedWorker {
   worker_id: string;

@@ -1,12 +1,10 @@
-import { ApiException } from '@oz/server-kit';
-import { isUuid } from '../ids';
+import { ApiException, isUuid } from '@oz/server-kit';
 
 /** Position in a list ordered by (created_at DESC, id DESC). Opaque to clients: base64url JSON. */
 export interface CursorPosition {
   createdAt: Date;
   id: string;
 }
-
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -25,6 +23,6 @@ export function decodeCursor(cursor: string): CursorPosition {
   const { t, id } = (parsed ?? {}) as { t?: unknown; id?: unknown };
   // Exactly the form encodeCursor writes: JavaScript also parses years PostgreSQL cannot store.
   const createdAt = typeof t === 'string' && CURSOR_TIME.test(t) ? new Date(t) : new Date(NaN);
-  if (typeof id !== 'string' || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalid();
+  if (!isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalid();
   return { createdAt, id };
 }

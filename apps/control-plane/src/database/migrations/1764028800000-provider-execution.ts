@@ -1,5 +1,6 @@
 import { PROVIDER_QUOTA_SCHEMA_V1 } from '@oz/providers';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RUN_CANCELLED_CHANNEL, RUN_QUEUED_CHANNEL } from '../channels';
 
 /**
  * In-process execution of provider runs: what a run was answered by and with, the lease an executor
@@ -32,9 +33,9 @@ export class ProviderExecution1764028800000 implements MigrationInterface {
       CREATE FUNCTION oz_notify_run_changes() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('oz_run_queued', NEW.id::text); END IF;
+          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('${RUN_QUEUED_CHANNEL}', NEW.id::text); END IF;
         ELSIF NEW.state = 'CANCELLED' AND OLD.state <> 'CANCELLED' THEN
-          PERFORM pg_notify('oz_run_cancelled', NEW.id::text);
+          PERFORM pg_notify('${RUN_CANCELLED_CHANNEL}', NEW.id::text);
         END IF;
         RETURN NULL;
       END $$

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RUN_CANCELLED_CHANNEL, RUN_PENDING_CHANNEL, RUN_QUEUED_CHANNEL } from '../channels';
 
 /**
  * Worker mode: which worker a run went to and when, its task token (hashed), the log lines workers
@@ -44,12 +45,12 @@ export class WorkerDispatch1764115200000 implements MigrationInterface {
       CREATE OR REPLACE FUNCTION oz_notify_run_changes() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('oz_run_queued', NEW.id::text); END IF;
-          IF NEW.state = 'PENDING' THEN PERFORM pg_notify('oz_run_pending', NEW.id::text); END IF;
+          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('${RUN_QUEUED_CHANNEL}', NEW.id::text); END IF;
+          IF NEW.state = 'PENDING' THEN PERFORM pg_notify('${RUN_PENDING_CHANNEL}', NEW.id::text); END IF;
         ELSIF NEW.state = 'CANCELLED' AND OLD.state <> 'CANCELLED' THEN
-          PERFORM pg_notify('oz_run_cancelled', NEW.id::text);
+          PERFORM pg_notify('${RUN_CANCELLED_CHANNEL}', NEW.id::text);
         ELSIF NEW.state = 'PENDING' AND NEW.lease_expires_at IS NULL AND OLD.lease_expires_at IS NOT NULL THEN
-          PERFORM pg_notify('oz_run_pending', NEW.id::text);
+          PERFORM pg_notify('${RUN_PENDING_CHANNEL}', NEW.id::text);
         END IF;
         RETURN NULL;
       END $$
@@ -67,9 +68,9 @@ export class WorkerDispatch1764115200000 implements MigrationInterface {
       CREATE OR REPLACE FUNCTION oz_notify_run_changes() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('oz_run_queued', NEW.id::text); END IF;
+          IF NEW.state = 'QUEUED' THEN PERFORM pg_notify('${RUN_QUEUED_CHANNEL}', NEW.id::text); END IF;
         ELSIF NEW.state = 'CANCELLED' AND OLD.state <> 'CANCELLED' THEN
-          PERFORM pg_notify('oz_run_cancelled', NEW.id::text);
+          PERFORM pg_notify('${RUN_CANCELLED_CHANNEL}', NEW.id::text);
         END IF;
         RETURN NULL;
       END $$

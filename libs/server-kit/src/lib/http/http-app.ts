@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyBodyParser, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from '../errors/error-response.filter';
+import { openApiDocument, type OpenApiOptions } from './openapi';
 import { requestIdFor } from './request-id';
 import { createValidationPipe, RequestShapePipe } from './validation';
 
@@ -37,7 +38,7 @@ export interface HttpAppOptions {
   /** Believe X-Forwarded-For from a proxy in front (request.ip is then the client's address). */
   trustProxy?: boolean;
   /** Title and description of the OpenAPI document, served at `api/docs` (UI) and `api/docs-json`. */
-  openApi: { title: string; description: string; configure?: (builder: DocumentBuilder) => DocumentBuilder };
+  openApi: OpenApiOptions;
 }
 
 /**
@@ -83,8 +84,7 @@ export async function createHttpApp(
 
   prepare(app);
 
-  const builder = new DocumentBuilder().setTitle(options.openApi.title).setDescription(options.openApi.description).setVersion('1');
-  const document = SwaggerModule.createDocument(app, (options.openApi.configure?.(builder) ?? builder).build());
+  const document = openApiDocument(app, options.openApi);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

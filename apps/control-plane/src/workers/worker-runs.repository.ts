@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { AmbientAgentConfig, ArtifactItem, ConnectedWorker, RunState } from '@oz/contract';
+import type { AmbientAgentConfig, ArtifactItem, RunState } from '@oz/contract';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPool } from '@oz/server-kit';
-import { statesThatCanMoveTo } from '../runs/run-state';
+import { InjectPool } from '../database/pg-pool';
+import { statesThatCanMoveTo, WORKER_RUN_STATES } from '../runs/run-state';
 
 /** A worker run as the dispatcher claimed it for a connection. */
 export interface DispatchedRun {
@@ -19,22 +17,21 @@ export interface DispatchedRun {
   updatedAt: Date;
 }
 
-/** States of a run that is out with a worker. */
-const WITH_WORKER: RunState[] = ['PENDING', 'CLAIMED', 'INPROGRESS'];
-const from = (to: RunState) => statesThatCanMoveTo(to).filter((state) => WITH_WORKER.includes(state));
+/** How a worker run ends, as its worker reported it. */
+export type WorkerRunEnd = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** The states of a run a worker has claimed and not yet ended: what a lease covers. */
+const HELD_BY_WORKER: readonly RunState[] = ['CLAIMED', 'INPROGRESS'];
 
 /**
- * The dispatcher's SQL. A run is assigned by stamping it with the worker and a claim deadline; every
+ * The SQL of worker runs. A run is assigned by stamping it with the worker and a claim deadline; every
  * later write names the worker the run went to, so a message from another worker, a late duplicate or
- * a message about a finished run changes nothing.
+ * a message about a finished run changes nothing. State changes take their source states from the
+ * transition table.
  */
 @Injectable()
-export class DispatchRepository {
-  private readonly pool: Pool;
-
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = pgPool(dataSource);
-  }
+export class WorkerRunsRepository {
+  constructor(@InjectPool() private readonly pool: Pool) {}
 
   /**
    * Takes the oldest PENDING run that one of `workerIds` may run (its `worker_host`, if any, among
@@ -94,18 +91,29 @@ export class DispatchRepository {
     return result.rowCount === 1;
   }
 
+  /** A run just claimed for `workerId` that can never be assigned (its environment is unusable): FAILED, saying why. */
+  async failUnassignable(id: string, workerId: string, statusMessage: string): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE runs SET state = 'FAILED', status_message = $3, completed_at = now(), updated_at = now(),
+                       lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
+       WHERE id = $1 AND worker_id = $2 AND state = ANY($4)`,
+      [id, workerId, statusMessage, statesThatCanMoveTo('FAILED', WORKER_RUN_STATES)],
+    );
+    return result.rowCount === 1;
+  }
+
   /** The worker took the run: PENDING → CLAIMED, leased to it. True also for a repeated claim. */
   async markClaimed(id: string, workerId: string, leaseMs: number): Promise<boolean> {
     const { rows } = await this.pool.query<{ state: RunState }>(
       `WITH moved AS (
          UPDATE runs SET state = 'CLAIMED', updated_at = now(), lease_expires_at = now() + make_interval(secs => $3 / 1000.0),
                          status_message = 'Claimed by worker ' || $2
-         WHERE id = $1 AND worker_id = $2 AND state = 'PENDING' AND lease_expires_at IS NOT NULL
+         WHERE id = $1 AND worker_id = $2 AND state = ANY($4) AND lease_expires_at IS NOT NULL
          RETURNING state)
        SELECT state FROM moved
        UNION ALL
-       SELECT state FROM runs WHERE id = $1 AND worker_id = $2 AND state IN ('CLAIMED','INPROGRESS') AND NOT EXISTS (SELECT 1 FROM moved)`,
-      [id, workerId, leaseMs],
+       SELECT state FROM runs WHERE id = $1 AND worker_id = $2 AND state = ANY($5) AND NOT EXISTS (SELECT 1 FROM moved)`,
+      [id, workerId, leaseMs, statesThatCanMoveTo('CLAIMED', WORKER_RUN_STATES), HELD_BY_WORKER],
     );
     return rows.length > 0;
   }
@@ -114,8 +122,8 @@ export class DispatchRepository {
   async markStarted(id: string, workerId: string): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE runs SET state = 'INPROGRESS', started_at = coalesce(started_at, now()), updated_at = now(), status_message = 'Running on worker ' || $2
-       WHERE id = $1 AND worker_id = $2 AND state = 'CLAIMED'`,
-      [id, workerId],
+       WHERE id = $1 AND worker_id = $2 AND state = ANY($3)`,
+      [id, workerId, statesThatCanMoveTo('INPROGRESS', WORKER_RUN_STATES)],
     );
     return result.rowCount === 1;
   }
@@ -124,7 +132,7 @@ export class DispatchRepository {
   async finish(
     id: string,
     workerId: string,
-    to: 'SUCCEEDED' | 'FAILED' | 'CANCELLED',
+    to: WorkerRunEnd,
     changes: { output: string | null; artifacts: ArtifactItem[]; statusMessage: string | null },
   ): Promise<boolean> {
     const result = await this.pool.query(
@@ -132,7 +140,7 @@ export class DispatchRepository {
        SET state = $3, output = coalesce($4, output), artifacts = artifacts || $5::jsonb, status_message = $6,
            completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
        WHERE id = $1 AND worker_id = $2 AND state = ANY($7)`,
-      [id, workerId, to, changes.output, JSON.stringify(changes.artifacts), changes.statusMessage, from(to)],
+      [id, workerId, to, changes.output, JSON.stringify(changes.artifacts), changes.statusMessage, statesThatCanMoveTo(to, WORKER_RUN_STATES)],
     );
     return result.rowCount === 1;
   }
@@ -156,23 +164,38 @@ export class DispatchRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Runs whose worker went silent past its lease: failed, or back to PENDING when retrying. */
-  async expireLost(retry: boolean): Promise<Array<{ id: string; workerId: string }>> {
-    const changes = retry
-      ? `state = 'PENDING', worker_id = NULL, dispatched_at = NULL,
-         status_message = 'Lost contact with worker ' || lost.worker_id || '; waiting for another worker'`
-      : `state = 'FAILED', completed_at = now(),
-         status_message = 'Lost contact with worker ' || lost.worker_id || ': it sent nothing within its lease'`;
+  /** Claimed runs whose worker went silent past its lease: FAILED, saying so. */
+  async failLost(): Promise<Array<{ id: string; workerId: string }>> {
     const { rows } = await this.pool.query<{ id: string; worker_id: string }>(
       `WITH lost AS (
          SELECT id, worker_id FROM runs
          WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now()
          FOR UPDATE SKIP LOCKED
        )
-       UPDATE runs r SET ${changes}, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
+       UPDATE runs r SET state = 'FAILED', completed_at = now(),
+                         status_message = 'Lost contact with worker ' || lost.worker_id || ': it sent nothing within its lease',
+                         updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
        FROM lost WHERE r.id = lost.id
        RETURNING r.id, lost.worker_id`,
-      [from(retry ? 'PENDING' : 'FAILED').filter((state) => state !== 'PENDING')],
+      [statesThatCanMoveTo('FAILED', HELD_BY_WORKER)],
+    );
+    return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
+  }
+
+  /** Claimed runs whose worker went silent past its lease, when lost runs are retried: back to PENDING for any worker. */
+  async requeueLost(): Promise<Array<{ id: string; workerId: string }>> {
+    const { rows } = await this.pool.query<{ id: string; worker_id: string }>(
+      `WITH lost AS (
+         SELECT id, worker_id FROM runs
+         WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now()
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE runs r SET state = 'PENDING', worker_id = NULL, dispatched_at = NULL,
+                         status_message = 'Lost contact with worker ' || lost.worker_id || '; waiting for another worker',
+                         updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
+       FROM lost WHERE r.id = lost.id
+       RETURNING r.id, lost.worker_id`,
+      [statesThatCanMoveTo('PENDING', HELD_BY_WORKER)],
     );
     return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
   }
@@ -181,68 +204,5 @@ export class DispatchRepository {
   async holderOf(id: string): Promise<string | null> {
     const { rows } = await this.pool.query<{ worker_id: string | null }>(`SELECT worker_id FROM runs WHERE id = $1`, [id]);
     return rows[0]?.worker_id ?? null;
-  }
-
-  /** Appends log lines and drops the oldest beyond `maxLines`. */
-  async appendLogs(id: string, workerId: string, lines: string[], maxLines: number): Promise<void> {
-    if (!lines.length) return;
-    await this.pool.query(
-      `WITH owned AS (SELECT id FROM runs WHERE id = $1 AND worker_id = $2),
-            added AS (INSERT INTO run_logs (run_id, line) SELECT owned.id, line FROM owned, unnest($3::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n RETURNING id)
-       SELECT count(*) FROM added`,
-      [id, workerId, lines],
-    );
-    await this.pool.query(
-      `DELETE FROM run_logs WHERE run_id = $1 AND id <= (SELECT id FROM run_logs WHERE run_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
-      [id, maxLines],
-    );
-  }
-
-  async logs(id: string, afterId: number, limit: number): Promise<Array<{ id: number; line: string; loggedAt: Date }>> {
-    const { rows } = await this.pool.query<{ id: string; line: string; logged_at: Date }>(
-      `SELECT id, line, logged_at FROM run_logs WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [id, afterId, limit],
-    );
-    return rows.map((row) => ({ id: Number(row.id), line: row.line, loggedAt: row.logged_at }));
-  }
-
-  async logTail(id: string, lines: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ line: string }>(
-      `SELECT line FROM (SELECT id, line FROM run_logs WHERE run_id = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id`,
-      [id, lines],
-    );
-    return rows.map((row) => row.line);
-  }
-
-  async connectionOpened(connectionId: string, workerId: string, replica: string, maxConcurrentTasks: number | null): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO worker_connections (id, worker_id, replica, max_concurrent_tasks) VALUES ($1, $2, $3, $4)`,
-      [connectionId, workerId, replica, maxConcurrentTasks],
-    );
-  }
-
-  async connectionsSeen(connectionIds: string[]): Promise<void> {
-    if (!connectionIds.length) return;
-    await this.pool.query(`UPDATE worker_connections SET last_seen_at = now() WHERE id = ANY($1::uuid[])`, [connectionIds]);
-  }
-
-  async connectionClosed(connectionId: string): Promise<void> {
-    await this.pool.query(`DELETE FROM worker_connections WHERE id = $1`, [connectionId]);
-  }
-
-  /** Workers seen within `freshMs` on any replica (a replica that died leaves rows that go stale). */
-  async connectedWorkers(freshMs: number): Promise<ConnectedWorker[]> {
-    const { rows } = await this.pool.query<{ worker_id: string; connections: number; connected_at: Date; last_seen_at: Date }>(
-      `SELECT worker_id, count(*)::integer AS connections, min(connected_at) AS connected_at, max(last_seen_at) AS last_seen_at
-       FROM worker_connections WHERE last_seen_at > now() - make_interval(secs => $1 / 1000.0)
-       GROUP BY worker_id ORDER BY worker_id`,
-      [freshMs],
-    );
-    return rows.map((row) => ({
-      worker_id: row.worker_id,
-      connections: row.connections,
-      connected_at: row.connected_at.toISOString(),
-      last_seen_at: row.last_seen_at.toISOString(),
-    }));
   }
 }

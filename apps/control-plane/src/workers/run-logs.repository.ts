@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { InjectPool } from '../database/pg-pool';
+
+export interface RunLogLine {
+  id: number;
+  line: string;
+  loggedAt: Date;
+}
+
+/** The log lines workers send for their runs (`run_logs`), oldest first, capped per run. */
+@Injectable()
+export class RunLogsRepository {
+  constructor(@InjectPool() private readonly pool: Pool) {}
+
+  /** Appends lines to a run `workerId` holds, and drops the oldest beyond `maxLines`. */
+  async append(id: string, workerId: string, lines: string[], maxLines: number): Promise<void> {
+    if (!lines.length) return;
+    await this.pool.query(
+      `WITH owned AS (SELECT id FROM runs WHERE id = $1 AND worker_id = $2),
+            added AS (INSERT INTO run_logs (run_id, line) SELECT owned.id, line FROM owned, unnest($3::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n RETURNING id)
+       SELECT count(*) FROM added`,
+      [id, workerId, lines],
+    );
+    await this.pool.query(
+      `DELETE FROM run_logs WHERE run_id = $1 AND id <= (SELECT id FROM run_logs WHERE run_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
+      [id, maxLines],
+    );
+  }
+
+  async page(id: string, afterId: number, limit: number): Promise<RunLogLine[]> {
+    const { rows } = await this.pool.query<{ id: string; line: string; logged_at: Date }>(
+      `SELECT id, line, logged_at FROM run_logs WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [id, afterId, limit],
+    );
+    return rows.map((row) => ({ id: Number(row.id), line: row.line, loggedAt: row.logged_at }));
+  }
+
+  async tail(id: string, lines: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ line: string }>(
+      `SELECT line FROM (SELECT id, line FROM run_logs WHERE run_id = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id`,
+      [id, lines],
+    );
+    return rows.map((row) => row.line);
+  }
+}

@@ -1,0 +1,51 @@
+import { taskAssignment } from './task-assignment';
+import type { DispatchedRun } from './worker-runs.repository';
+
+describe('the task assignment', () => {
+  const run: DispatchedRun = {
+    id: 'run-1',
+    title: 'Fix the bug',
+    prompt: 'Fix the login bug',
+    environmentId: 'env-1',
+    agentConfig: { environment_id: 'env-1' },
+    workerId: 'w1',
+    team: false,
+    createdAt: new Date('2026-01-01T00:00:00.000Z'),
+    updatedAt: new Date('2026-01-01T00:00:01.000Z'),
+  };
+  const environment = { dockerImage: 'node:22', repos: ['acme/app', 'acme/lib'], setupCommands: ['npm ci', 'npm test'] };
+
+  it('carries the task, the images and the entrypoint variables, one item per line', () => {
+    expect(taskAssignment(run, environment, { API_TOKEN: 's3cret', REGION: 'eu' }, { sidecarImage: 'oz-sidecar:1', taskToken: 'tok' })).toEqual({
+      task_id: 'run-1',
+      execution_id: 'run-1',
+      task: {
+        id: 'run-1',
+        title: 'Fix the bug',
+        task_definition: { prompt: 'Fix the login bug' },
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:01.000Z',
+        agent_config_snapshot: { environment_id: 'env-1' },
+      },
+      docker_image: 'node:22',
+      sidecar_image: 'oz-sidecar:1',
+      env_vars: {
+        OZ_TASK_PROMPT: 'Fix the login bug',
+        OZ_TASK_TOKEN: 'tok',
+        OZ_RUN_ID: 'run-1',
+        OZ_ENV_REPOS: 'acme/app\nacme/lib',
+        OZ_ENV_SETUP_COMMANDS: 'npm ci\nnpm test',
+        OZ_ENV_VARS: 'API_TOKEN=s3cret\nREGION=eu',
+      },
+    });
+  });
+
+  it('names the harness and the model when the run has them', () => {
+    const withHarness = { ...run, agentConfig: { harness: { type: 'claude' as const }, model_id: 'claude-sonnet-4-5' } };
+    expect(taskAssignment(withHarness, environment, {}, { sidecarImage: 's', taskToken: 't' }).env_vars).toMatchObject({
+      OZ_HARNESS: 'claude',
+      OZ_MODEL_ID: 'claude-sonnet-4-5',
+      OZ_ENV_VARS: '',
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import type { TaskAssignment } from '@oz/contract';
+import type { EnvironmentEntity } from '../environments/environment.entity';
+import type { DispatchedRun } from './worker-runs.repository';
+
+/**
+ * The official `task_assignment` for a run: the task, its environment (secrets in `envVars`, decrypted
+ * only for this message) and the variables the sidecar's entrypoint reads.
+ */
+export function taskAssignment(
+  run: DispatchedRun,
+  environment: Pick<EnvironmentEntity, 'dockerImage' | 'repos' | 'setupCommands'>,
+  envVars: Record<string, string>,
+  options: { sidecarImage: string; taskToken: string },
+): TaskAssignment {
+  return {
+    task_id: run.id,
+    execution_id: run.id,
+    task: {
+      id: run.id,
+      title: run.title,
+      task_definition: { prompt: run.prompt },
+      created_at: run.createdAt.toISOString(),
+      updated_at: run.updatedAt.toISOString(),
+      agent_config_snapshot: run.agentConfig,
+    },
+    docker_image: environment.dockerImage,
+    sidecar_image: options.sidecarImage,
+    env_vars: {
+      OZ_TASK_PROMPT: run.prompt,
+      OZ_TASK_TOKEN: options.taskToken,
+      OZ_RUN_ID: run.id,
+      OZ_ENV_REPOS: environment.repos.join('\n'),
+      OZ_ENV_SETUP_COMMANDS: environment.setupCommands.join('\n'),
+      OZ_ENV_VARS: Object.entries(envVars)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('\n'),
+      ...(run.agentConfig.harness?.type ? { OZ_HARNESS: run.agentConfig.harness.type } : {}),
+      ...(run.agentConfig.model_id ? { OZ_MODEL_ID: run.agentConfig.model_id } : {}),
+    },
+  };
+}
