@@ -1,0 +1,27 @@
+import { DestroyRef, inject } from '@angular/core';
+
+/**
+ * Runs `task` every `intervalMs()` while the page is visible and `active()` holds — the stand-in for
+ * live updates on servers without the user channel. Skips a beat while the previous call is running.
+ */
+export function pollWhile(active: () => boolean, intervalMs: () => number, task: () => Promise<unknown>): void {
+  const destroyRef = inject(DestroyRef);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    if (active() && document.visibilityState === 'visible') {
+      try {
+        await task();
+      } catch {
+        // the page shows its own error state; polling carries on
+      }
+    }
+    if (!stopped) timer = setTimeout(tick, intervalMs());
+  };
+  timer = setTimeout(tick, intervalMs());
+  destroyRef.onDestroy(() => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  });
+}
