@@ -7,3 +7,4 @@ export * from './lib/clients/provider-client';
 export { ANTHROPIC_VERSION, AnthropicClient } from './lib/clients/anthropic';
 export { OpenAiCompatibleClient } from './lib/clients/openai-compatible';
 export { CliClient, cliCommandProblem } from './lib/clients/cli';
+export { cliSandboxProblem, type CliSandbox } from './lib/clients/cli-sandbox';

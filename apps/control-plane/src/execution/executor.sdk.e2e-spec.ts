@@ -45,7 +45,8 @@ describe('provider runs through the official SDK', () => {
       OZ_PROVIDER_BACKUP_BASE_URL: openai.url,
       OZ_PROVIDER_BACKUP_API_KEY: OPENAI_KEY,
       OZ_PROVIDER_FALLBACK_ORDER_CUSTOM: 'backup',
-      // A command-line agent.
+      // A command-line agent. Unsandboxed, so the test can see its pid (libs/providers tests the sandbox).
+      OZ_CLI_SANDBOX: 'none',
       OZ_PROVIDER_LOCAL_TYPE: 'cli',
       OZ_PROVIDER_LOCAL_CLI_CMD: FAKE_AGENT_CLI_PATH,
       OZ_PROVIDER_LOCAL_CLI_ARGS: JSON.stringify(['--pid-file', join(pidDir, 'pid'), '--sleep', '30']),

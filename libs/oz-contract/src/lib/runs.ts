@@ -50,6 +50,17 @@ export interface McpServerConfig {
   headers?: Record<string, string>;
 }
 
+/**
+ * What a model id may look like: it ends up in a command's arguments (cli providers, harness CLIs),
+ * so never something an argument parser could read as an option.
+ */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+export const MAX_MODEL_ID_LENGTH = 200;
+
+export function isValidModelId(value: string): boolean {
+  return value.length <= MAX_MODEL_ID_LENGTH && MODEL_ID_PATTERN.test(value);
+}
+
 export const HARNESS_TYPES = ['oz', 'claude', 'codex', 'gemini'] as const;
 export type HarnessType = (typeof HARNESS_TYPES)[number];
 

@@ -220,7 +220,8 @@ describe('loadProviderSettings: cli providers', () => {
       // Names keep their case; a name that is not set is simply absent.
       OZ_PROVIDER_LOCAL_CLI_PASS_ENV: 'ANTHROPIC_API_KEY, NOT_SET',
     });
-    expect(providers.get('local')?.cli?.env).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/oz', USER: 'oz', LANG: 'C.UTF-8', ANTHROPIC_API_KEY: 'sk-ant-for-the-cli' });
+    // Not HOME either: each call gets a fresh one of its own.
+    expect(providers.get('local')?.cli?.env).toEqual({ PATH: '/usr/bin:/bin', USER: 'oz', LANG: 'C.UTF-8', ANTHROPIC_API_KEY: 'sk-ant-for-the-cli' });
   });
 });
 

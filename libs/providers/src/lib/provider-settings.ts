@@ -5,6 +5,7 @@
  */
 
 import { parseBooleanWord } from '@oz/server-kit';
+import { CLI_SANDBOX_KINDS, type CliSandbox } from './clients/cli-sandbox';
 
 export const PROVIDER_TYPES = ['openai_compatible', 'anthropic', 'cli'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -29,10 +30,13 @@ export interface CliCommand {
   command: string;
   args: string[];
   /**
-   * The command's whole environment: a few basics (PATH, HOME, locale) plus the variables named in
-   * `_CLI_PASS_ENV`, read at start-up. Never the control plane's own secrets.
+   * The command's whole environment: a few basics (PATH, locale) plus the variables named in
+   * `_CLI_PASS_ENV`, read at start-up. Never the control plane's own secrets. HOME and TMPDIR are the
+   * call's own folder.
    */
   env: Record<string, string>;
+  /** OZ_CLI_SANDBOX: how the command is kept from seeing the host. */
+  sandbox: CliSandbox;
 }
 
 export interface ProviderDefinition {
@@ -106,8 +110,8 @@ const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 const DEFAULT_MAX_TOKENS = 4096;
 export const DEFAULT_QUEUE_MAX_WAIT_SECONDS = 300;
 
-/** What any command needs to run at all; everything else must be passed on by name. */
-const CLI_BASE_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+/** What any command needs to run at all; everything else must be passed on by name (HOME and TMPDIR are per call). */
+const CLI_BASE_ENV = ['PATH', 'USER', 'LANG', 'LC_ALL', 'TZ'];
 
 export function loadProviderSettings(env: Record<string, string | undefined>): ProviderSettings {
   const fatal: string[] = [];
@@ -132,8 +136,9 @@ export function loadProviderSettings(env: Record<string, string | undefined>): P
     raw.set(key, { ...raw.get(key), [match[2] as Setting]: value });
   }
 
+  const sandbox = cliSandboxFrom(env, fatal);
   const providers = new Map<string, ProviderDefinition>();
-  for (const [key, settings] of raw) providers.set(key, defineProvider(key, settings, env));
+  for (const [key, settings] of raw) providers.set(key, defineProvider(key, settings, env, sandbox));
 
   const fallbackOrder = keyList(env['OZ_PROVIDER_FALLBACK_ORDER'] ?? '');
   for (const [label, order] of [['OZ_PROVIDER_FALLBACK_ORDER', fallbackOrder], ...[...fallbackByHarness].map(([h, o]) => [`fallback order of ${h}`, o] as const)] as const) {
@@ -161,10 +166,24 @@ export function loadProviderSettings(env: Record<string, string | undefined>): P
   };
 }
 
+/** OZ_CLI_SANDBOX (bubblewrap, the default, or none) and OZ_CLI_SANDBOX_READ_ONLY_PATHS (absolute folders the sandbox also shows). */
+function cliSandboxFrom(env: Record<string, string | undefined>, fatal: string[]): CliSandbox {
+  const kindText = (env['OZ_CLI_SANDBOX']?.trim() || 'bubblewrap').toLowerCase();
+  const kind = CLI_SANDBOX_KINDS.find((k) => k === kindText);
+  if (!kind) fatal.push(`OZ_CLI_SANDBOX must be one of ${CLI_SANDBOX_KINDS.join(', ')} (got "${env['OZ_CLI_SANDBOX']}")`);
+  const readOnlyPaths = keyList(env['OZ_CLI_SANDBOX_READ_ONLY_PATHS'] ?? '', false);
+  for (const path of readOnlyPaths) {
+    if (!path.startsWith('/') || path.split('/').includes('..')) fatal.push(`OZ_CLI_SANDBOX_READ_ONLY_PATHS must list absolute folders (got "${path}")`);
+    else if (path.replace(/\/+$/, '') === '') fatal.push('OZ_CLI_SANDBOX_READ_ONLY_PATHS may not show the whole filesystem ("/"); name the folders the command needs');
+  }
+  return kind === 'none' ? { kind } : { kind: 'bubblewrap', readOnlyPaths };
+}
+
 function defineProvider(
   key: string,
   s: Partial<Record<Setting, string>>,
   env: Record<string, string | undefined>,
+  sandbox: CliSandbox,
 ): ProviderDefinition {
   const problems: string[] = [];
   const name = (setting: Setting) => `OZ_PROVIDER_${key.toUpperCase()}_${setting}`;
@@ -205,7 +224,7 @@ function defineProvider(
     const args = parseArgs(s.CLI_ARGS, name('CLI_ARGS'), problems);
     const names = [...CLI_BASE_ENV, ...keyList(s.CLI_PASS_ENV ?? '', false)];
     const cliEnv = Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n] as string]])));
-    cli = { command: s.CLI_CMD ?? '', args, env: cliEnv };
+    cli = { command: s.CLI_CMD ?? '', args, env: cliEnv, sandbox };
   } else if (s.CLI_CMD || s.CLI_ARGS || s.CLI_PASS_ENV) {
     problems.push(`${name('CLI_CMD')}, _CLI_ARGS and _CLI_PASS_ENV apply only to cli providers (this one is ${type})`);
   }

@@ -1,4 +1,5 @@
 import { cliCommandProblem } from './clients/cli';
+import { cliSandboxProblem } from './clients/cli-sandbox';
 import { HARNESS_DEFAULTS, loadProviderSettings, ProviderSettingsError, type Harness, type ProviderDefinition, type ProviderSettings } from './provider-settings';
 
 /** What a run asks for: the SDK's `config.model_id` and `config.harness.type`. */
@@ -111,6 +112,8 @@ export function providerProblems(settings: ProviderSettings): string[] {
     const problems = [...p.problems];
     const missingCommand = p.cli?.command ? cliCommandProblem(p.cli.command, p.cli.env['PATH']) : null;
     if (missingCommand) problems.push(missingCommand);
+    const sandboxProblem = p.cli?.command && !missingCommand ? cliSandboxProblem(p.cli.sandbox, p.cli.command, p.cli.env['PATH']) : null;
+    if (sandboxProblem) problems.push(sandboxProblem);
     return problems.map((problem) => `provider ${p.key}: ${problem}`);
   });
 }

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { isValidModelId } from '@oz/contract';
 import type { ProviderDefinition } from '../provider-settings';
 import { ProviderError, safeReason } from '../provider-error';
+import { sandboxedSpawn } from './cli-sandbox';
 import type { Completion, CompletionRequest, ProviderClient } from './provider-client';
 
 /** An answer larger than this is not an answer; the process is stopped. */
@@ -20,16 +24,40 @@ const RATE_LIMIT_WORDS = /rate.?limit|too many requests|\b429\b|quota exceeded|u
 export class CliClient implements ProviderClient {
   constructor(private readonly provider: ProviderDefinition) {}
 
-  complete(request: CompletionRequest): Promise<Completion> {
+  async complete(request: CompletionRequest): Promise<Completion> {
     const { provider } = this;
     const cli = provider.cli;
-    if (!cli) return Promise.reject(new ProviderError('config', `${provider.key}: no command configured`));
+    if (!cli) throw new ProviderError('config', `${provider.key}: no command configured`);
+    // The model reaches the command's arguments (`{model}`): a plain id only, never an option.
+    if (!isValidModelId(request.model)) {
+      throw new ProviderError('request', `${provider.key}: model id "${request.model.slice(0, 80)}" must be letters, digits and . _ : / - (not starting with one of those)`);
+    }
+    // A fresh, empty folder per call, gone afterwards: nothing of one tenant's call is left for the next.
+    const workDir = await mkdtemp(join(tmpdir(), 'oz-cli-'));
+    try {
+      await mkdir(join(workDir, '.home'));
+      return await this.run(cli, request, workDir);
+    } finally {
+      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
 
+  private run(cli: NonNullable<ProviderDefinition['cli']>, request: CompletionRequest, workDir: string): Promise<Completion> {
+    const { provider } = this;
+    const target = sandboxedSpawn(
+      cli.sandbox,
+      workDir,
+      cli.command,
+      cli.args.map((arg) => arg.split('{model}').join(request.model)),
+    );
     return new Promise<Completion>((resolve, reject) => {
-      const child = spawn(cli.command, cli.args.map((arg) => arg.split('{model}').join(request.model)), {
+      // The spawned program's environment is all the command will ever see: a sandbox started with the
+      // server's environment would leave it readable in /proc inside the sandbox.
+      const child = spawn(target.file, target.args, {
+        cwd: target.cwd,
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...cli.env, OZ_MODEL: request.model, ...(provider.apiKey ? { OZ_PROVIDER_API_KEY: provider.apiKey } : {}) },
+        env: { ...cli.env, ...target.env, OZ_MODEL: request.model, ...(provider.apiKey ? { OZ_PROVIDER_API_KEY: provider.apiKey } : {}) },
       });
       let stopReason: ProviderError | undefined;
       let stdoutBytes = 0;
@@ -80,7 +108,8 @@ export class CliClient implements ProviderClient {
       };
       child.on('error', (error: NodeJS.ErrnoException) => {
         finish();
-        reject(new ProviderError('config', `${provider.key}: cannot run ${cli.command} (${error.code ?? error.message})`));
+        const what = target.file === cli.command ? cli.command : `${target.file} (the sandbox of ${cli.command}; see OZ_CLI_SANDBOX)`;
+        reject(new ProviderError('config', `${provider.key}: cannot run ${what} (${error.code ?? error.message})`));
       });
       child.on('close', (code, signal) => {
         closed = true;

@@ -255,13 +255,16 @@ describe.each(protocols)('the $name client against a real server of that protoco
   });
 });
 
+// How a command's process is run, watched and killed; no sandbox, so the test can see its pids (the
+// sandbox has its own suite, cli-sandbox.e2e-spec.ts).
 describe('the cli client with a real command', () => {
   let dir: string;
+  const unsandboxed = { PATH: process.env['PATH'] ?? '', OZ_CLI_SANDBOX: 'none' };
   const cli = (args: string[], extra: Record<string, string> = {}, env: Record<string, string> = {}) =>
-    provider({ TYPE: 'cli', CLI_CMD: FAKE_AGENT_CLI_PATH, CLI_ARGS: JSON.stringify(args), ...extra }, { PATH: process.env['PATH'] ?? '', ...env });
+    provider({ TYPE: 'cli', CLI_CMD: FAKE_AGENT_CLI_PATH, CLI_ARGS: JSON.stringify(args), ...extra }, { ...unsandboxed, ...env });
   /** A shell script as the command; `$0` is `arg0` (a pid file, say). */
   const shell = (script: string, arg0: string, extra: Record<string, string> = {}) =>
-    provider({ TYPE: 'cli', CLI_CMD: '/bin/sh', CLI_ARGS: JSON.stringify(['-c', script, arg0]), ...extra }, { PATH: process.env['PATH'] ?? '' });
+    provider({ TYPE: 'cli', CLI_CMD: '/bin/sh', CLI_ARGS: JSON.stringify(['-c', script, arg0]), ...extra }, unsandboxed);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'oz-cli-client-'));
@@ -355,7 +358,7 @@ describe('the cli client with a real command', () => {
   });
 
   it('fails clearly when the command does not exist', async () => {
-    const definition = provider({ TYPE: 'cli', CLI_CMD: '/nonexistent/agent-cli' });
+    const definition = provider({ TYPE: 'cli', CLI_CMD: '/nonexistent/agent-cli' }, unsandboxed);
     const { error } = await complete(definition);
     expect(error).toMatchObject({ kind: 'config', message: 'test: cannot run /nonexistent/agent-cli (ENOENT)' });
     expect(error?.fallsBack).toBe(false);
@@ -363,7 +366,7 @@ describe('the cli client with a real command', () => {
 
   it('runs the command with only the variables it was given', async () => {
     const env = {
-      PATH: process.env['PATH'] ?? '',
+      ...unsandboxed,
       SECRET_FOR_TEST: 'do-not-leak',
       OZ_ADMIN_API_KEY: 'admin-do-not-leak',
       DATABASE_URL: 'postgres://u:do-not-leak@db/oz',
@@ -372,7 +375,15 @@ describe('the cli client with a real command', () => {
     const definition = provider({ TYPE: 'cli', CLI_CMD: '/usr/bin/env', CLI_PASS_ENV: 'PASSED_ON', API_KEY: 'cli.key.123', MODEL: 'm1' }, env);
     const { text } = await complete(definition);
     const variables = Object.fromEntries((text ?? '').split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-    expect(variables).toEqual({ PATH: env.PATH, PASSED_ON: 'yes', OZ_MODEL: 'm1', OZ_PROVIDER_API_KEY: 'cli.key.123' });
+    // HOME and TMPDIR are the call's own fresh folder, not the server's.
+    expect(variables).toEqual({
+      PATH: env.PATH,
+      PASSED_ON: 'yes',
+      OZ_MODEL: 'm1',
+      OZ_PROVIDER_API_KEY: 'cli.key.123',
+      HOME: expect.stringMatching(/\/oz-cli-[^/]+\/\.home$/),
+      TMPDIR: expect.stringMatching(/\/oz-cli-[^/]+$/),
+    });
     expect(text).not.toContain('do-not-leak');
   });
 });
