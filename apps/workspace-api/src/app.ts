@@ -1,25 +1,33 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, runMigrations } from '@oz/server-kit';
+import { createHttpApp, type OpenApiOptions } from '@oz/server-kit';
 import { DataSource } from 'typeorm';
 import { WorkspaceModule } from './app.module';
 import type { WorkspaceConfig } from './config/workspace.config';
-import { WORKSPACE_MIGRATION_LOCK } from './database/data-source-options';
+import { migrateWorkspace } from './database/migrate';
+
+/** The OpenAPI document's title and security schemes, served at /api/docs and committed as openapi.json. */
+export const WORKSPACE_OPENAPI: OpenApiOptions = {
+  title: 'Oz Stack workspace API',
+  description: 'Rooms, agents, tasks, messages and live events. Log in at /api/auth/login (session cookie).',
+  configure: (builder) =>
+    builder
+      .addCookieAuth('oz_session')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The session token (X-Session-Token of signup and login)' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Agent-Key' }, 'agent-key'),
+};
+
+/** JSON stays under /api (the dashboard is served at /); health is where load balancers look for it. */
+export function useWorkspaceRoutes(app: NestFastifyApplication): void {
+  app.setGlobalPrefix('api', { exclude: ['health'] });
+}
 
 /** Builds the fully configured app (not yet listening); main.ts and the tests share it. */
 export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestFastifyApplication> {
   const app = await createHttpApp(
     WorkspaceModule.with(config),
-    {
-      maxBodyBytes: config.maxBodyBytes,
-      trustProxy: config.trustProxy,
-      openApi: {
-        title: 'Oz Stack workspace API',
-        description: 'Rooms, agents, tasks, messages and live events. Log in at /api/auth/login (session cookie).',
-        configure: (builder) => builder.addCookieAuth('oz_session').addApiKey({ type: 'apiKey', in: 'header', name: 'X-Agent-Key' }, 'agent-key'),
-      },
-    },
+    { maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy, openApi: WORKSPACE_OPENAPI },
     (app) => {
-      app.setGlobalPrefix('api', { exclude: ['health'] });
+      useWorkspaceRoutes(app);
       if (config.corsOrigins) {
         app.enableCors({
           origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
@@ -33,10 +41,7 @@ export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestF
     },
   );
   try {
-    // The schema must exist before TypeORM looks for its migrations table in it.
-    if (config.migrateOnStart) {
-      await runMigrations(app.get(DataSource), WORKSPACE_MIGRATION_LOCK, [`CREATE SCHEMA IF NOT EXISTS ${config.databaseSchema}`]);
-    }
+    if (config.migrateOnStart) await migrateWorkspace(app.get(DataSource), config.databaseSchema);
   } catch (error) {
     await app.close();
     throw error;

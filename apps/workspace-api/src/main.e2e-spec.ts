@@ -1,4 +1,4 @@
-import { assertBuilt, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type TestDatabase } from '@oz/testing';
+import { assertBuilt, createTestDatabase, freePort, queryOnce, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type TestDatabase } from '@oz/testing';
 import { SseClient } from './testing/sse-client';
 import { TEST_PASSWORD, TEST_REDIS_URL } from './testing/workspace-harness';
 
@@ -32,6 +32,50 @@ describe('workspace API process', () => {
     const result = await exit;
     expect(result.code).toBe(1);
     expect(result.stderr + result.stdout).toContain(`Cannot reach Redis at 127.0.0.1:${port} (REDIS_URL)`);
+  });
+
+  describe('`main.js migrate` (the Kubernetes migration job; servers then start with OZ_MIGRATE_ON_START=false)', () => {
+    it('applies the migrations in the configured schema and exits 0; run again it applies none', async () => {
+      const fresh = await createTestDatabase('oz_ws_migrate');
+      try {
+        const env = { DATABASE_URL: fresh.url, OZ_WORKSPACE_DB_SCHEMA: 'ws_job' };
+        const first = await startBuiltApp('workspace-api', ['migrate'], env).exit;
+        expect(first).toMatchObject({ code: 0, stderr: '' });
+        expect(JSON.parse(first.stdout.trim())).toEqual({ msg: 'migrations.applied', migrations: ['WorkspaceInitial1764288000000'] });
+        expect(await queryOnce(fresh.url, "select to_regclass('ws_job.agent_runs') is not null as found")).toEqual([{ found: true }]);
+
+        const again = await startBuiltApp('workspace-api', ['migrate'], env).exit;
+        expect(again.code).toBe(0);
+        expect(JSON.parse(again.stdout.trim())).toEqual({ msg: 'migrations.applied', migrations: [] });
+
+        // A server that does not migrate finds everything in place.
+        const port = await freePort();
+        const server = startBuiltApp('workspace-api', [], { ...env, OZ_MIGRATE_ON_START: 'false', PORT: String(port), HOST: '127.0.0.1' });
+        await waitForHealth(`http://127.0.0.1:${port}/health`, server.exit, server.output);
+        const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Job', email: 'job@example.com', password: TEST_PASSWORD }),
+        });
+        expect(signup.status).toBe(201);
+        server.child.kill('SIGTERM');
+        expect((await server.exit).code).toBe(0);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
+    it('refuses a bad configuration with exit code 78 before touching a database', async () => {
+      const result = await startBuiltApp('workspace-api', ['migrate'], { DATABASE_URL: 'mysql://nowhere/db' }).exit;
+      expect(result.code).toBe(78);
+      expect(result.stderr).toContain('DATABASE_URL must be a postgres:// URL');
+    });
+
+    it('names the commands it knows when given another, with exit code 64', async () => {
+      const result = await startBuiltApp('workspace-api', ['migrat'], { DATABASE_URL: database.url }).exit;
+      expect(result.code).toBe(64);
+      expect(result.stderr).toMatch(/unknown command "migrat".*\[migrate\]/);
+    });
   });
 
   it('on SIGTERM ends its event streams, fails the replies it was writing with a clear message, and exits 0', async () => {

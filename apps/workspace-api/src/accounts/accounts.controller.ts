@@ -1,26 +1,32 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '@oz/server-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser, PublicRoute, sessionToken, type SessionUser } from '../common/auth';
-import { LoginDto, SignupDto, UserDto } from './accounts.dto';
+import { CurrentUser, PublicRoute, SessionRoute, sessionToken, type SessionUser } from '../common/auth';
 import { AccountsService } from './accounts.service';
-import { SessionsService } from './sessions.service';
+import { LoginDto } from './dto/login.dto';
+import { SignupDto } from './dto/signup.dto';
+import { UserDto } from './dto/user.dto';
+import type { StartedSession } from './sessions.service';
+
+const SESSION_HEADERS = {
+  'Set-Cookie': { description: 'The httpOnly session cookie `oz_session`', schema: { type: 'string' } },
+  'X-Session-Token': { description: 'The same session token, for clients that send it as a bearer token', schema: { type: 'string' } },
+};
 
 @ApiTags('accounts')
 @Controller('auth')
 export class AccountsController {
-  constructor(
-    private readonly accounts: AccountsService,
-    private readonly sessions: SessionsService,
-  ) {}
+  constructor(private readonly accounts: AccountsService) {}
 
   @Post('signup')
   @PublicRoute()
   @ApiOperation({ operationId: 'signup', summary: 'Create an account and log in (sets the session cookie)' })
-  @ApiResponse({ status: 201, type: UserDto })
+  @ApiCreatedResponse({ type: UserDto, headers: SESSION_HEADERS })
+  @ApiErrorResponses(400, 409)
   async signup(@Body() body: SignupDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionUser> {
-    const user = await this.accounts.signup(body);
-    await this.startSession(user.id, reply);
+    const { user, session } = await this.accounts.signup(body);
+    sendSession(reply, session);
     return user;
   }
 
@@ -28,10 +34,11 @@ export class AccountsController {
   @PublicRoute()
   @HttpCode(200)
   @ApiOperation({ operationId: 'login', summary: 'Log in (sets the session cookie); repeated failures are limited' })
-  @ApiResponse({ status: 200, type: UserDto })
+  @ApiOkResponse({ type: UserDto, headers: SESSION_HEADERS })
+  @ApiErrorResponses(400, 401, 429)
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionUser> {
-    const user = await this.accounts.login(body, request.ip);
-    await this.startSession(user.id, reply);
+    const { user, session } = await this.accounts.login(body, request.ip);
+    sendSession(reply, session);
     return user;
   }
 
@@ -39,22 +46,22 @@ export class AccountsController {
   @PublicRoute()
   @HttpCode(204)
   @ApiOperation({ operationId: 'logout', summary: 'End this session' })
+  @ApiNoContentResponse({ description: 'Logged out (the session cookie is cleared)' })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.sessions.end(sessionToken(request));
-    void reply.header('Set-Cookie', this.sessions.clearedCookie());
+    void reply.header('Set-Cookie', await this.accounts.logout(sessionToken(request)));
   }
 
   @Get('me')
+  @SessionRoute()
   @ApiOperation({ operationId: 'me', summary: 'The logged-in user' })
-  @ApiResponse({ status: 200, type: UserDto })
+  @ApiOkResponse({ type: UserDto })
   me(@CurrentUser() user: SessionUser): SessionUser {
     return user;
   }
+}
 
-  private async startSession(userId: string, reply: FastifyReply): Promise<void> {
-    const { token, expiresAt } = await this.sessions.start(userId);
-    void reply.header('Set-Cookie', this.sessions.cookie(token, expiresAt));
-    // The token also in a header, for API clients and scripts that do not keep cookies.
-    void reply.header('X-Session-Token', token);
-  }
+function sendSession(reply: FastifyReply, session: StartedSession): void {
+  void reply.header('Set-Cookie', session.cookie);
+  // The token also in a header, for API clients and scripts that do not keep cookies.
+  void reply.header('X-Session-Token', session.token);
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Sql } from '../common/sql';
+import { Sql } from '../core/sql';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 
 /**

@@ -1,35 +1,11 @@
-import type { AgentSummary } from '@oz/workspace-contract';
+import type { AgentView } from '@oz/workspace-contract';
 
-export interface AgentRow {
-  id: string;
+/** An agent as stored: the fields of its view, its owner, real dates, and no derived `running_in_room_ids`. */
+export interface AgentRow extends Omit<AgentView, 'running_in_room_ids' | 'created_at' | 'updated_at'> {
   user_id: string;
-  name: string;
-  color: string;
-  icon: string;
-  harness: string;
-  model: string | null;
-  environment_id: string | null;
-  system_prompt: string;
-  repo_url: string | null;
-  skills: string[];
-  mcp_servers: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
 }
-
-export interface AgentView extends Omit<AgentRow, 'user_id' | 'created_at' | 'updated_at'> {
-  /** Rooms where this agent is replying right now. */
-  running_in_room_ids: string[];
-  created_at: string;
-  updated_at: string;
-}
-
-export const agentSummary = (row: { id: string; name: string; color: string; icon: string }): AgentSummary => ({
-  id: row.id,
-  name: row.name,
-  color: row.color,
-  icon: row.icon,
-});
 
 export function agentView(row: AgentRow, runningIn: string[]): AgentView {
   return {

@@ -1,41 +1,44 @@
 import { Injectable } from '@nestjs/common';
+import type { AgentView } from '@oz/workspace-contract';
 import { ApiException, isUniqueViolation } from '@oz/server-kit';
-import { notFound } from '../common/ids';
-import { InvocationService } from '../invocation/invocation.service';
-import { RoomAnnouncer } from '../rooms/room-announcer';
-import { RoomsRepository } from '../rooms/rooms.repository';
-import { agentView, type AgentView } from './agent.view';
-import type { CreateAgentDto, UpdateAgentDto } from './agents.dto';
+import { AgentRunsService } from '../agent-runs/agent-runs.service';
+import { ReplyWriter } from '../agent-runs/reply-writer';
+import { notFound } from '../common/not-found';
+import { RoomsService } from '../rooms/rooms.service';
+import { agentView, type AgentRow } from './agent.view';
 import { AgentsRepository, type AgentFields } from './agents.repository';
+import type { CreateAgentDto } from './dto/create-agent.dto';
+import type { UpdateAgentDto } from './dto/update-agent.dto';
 
 const DEFAULT_COLOR = '#3B82F6';
 /** Columns that always hold a value; `null` for them is refused (on create, colour, icon and harness take their defaults instead). */
 const NEVER_NULL = ['name', 'color', 'icon', 'harness', 'system_prompt', 'skills', 'mcp_servers'] as const;
 const DEFAULTED_ON_CREATE = ['color', 'icon', 'harness'];
 
-function refuseNulls(input: UpdateAgentDto, fields: readonly string[]): void {
-  const field = fields.find((name) => (input as Record<string, unknown>)[name] === null);
-  if (field) throw ApiException.badRequest(`${field} must not be null`, [{ field, message: `${field} must not be null` }]);
-}
-
+/** A user's agents: each belongs to one user, who alone sees, changes and puts it in rooms. */
 @Injectable()
 export class AgentsService {
   constructor(
     private readonly agents: AgentsRepository,
-    private readonly rooms: RoomsRepository,
-    private readonly announcer: RoomAnnouncer,
-    private readonly invocation: InvocationService,
+    private readonly rooms: RoomsService,
+    private readonly runs: AgentRunsService,
+    private readonly replies: ReplyWriter,
   ) {}
 
   async list(userId: string): Promise<AgentView[]> {
-    const running = await this.agents.runningRooms(userId);
+    const running = await this.runs.runningRooms(userId);
     return (await this.agents.list(userId)).map((a) => agentView(a, running.get(a.id) ?? []));
   }
 
   async get(userId: string, id: string): Promise<AgentView> {
-    const agent = await this.agents.owned(userId, id);
-    if (!agent) throw notFound('Agent', id);
-    return agentView(agent, (await this.agents.runningRooms(userId)).get(agent.id) ?? []);
+    const agent = await this.require(userId, id);
+    return agentView(agent, (await this.runs.runningRooms(userId)).get(agent.id) ?? []);
+  }
+
+  /** The user's agent, or null: an agent of someone else is as absent as one that never existed. */
+  async find(userId: string, id: string): Promise<AgentRow | null> {
+    const agent = await this.agents.byId(id);
+    return agent && agent.user_id === userId ? agent : null;
   }
 
   async create(userId: string, input: CreateAgentDto): Promise<AgentView> {
@@ -48,17 +51,26 @@ export class AgentsService {
 
   async update(userId: string, id: string, input: UpdateAgentDto): Promise<AgentView> {
     refuseNulls(input, NEVER_NULL);
-    const agent = await this.named(input.name, () => this.agents.update(userId, id, fields(input)));
-    if (!agent) throw notFound('Agent', id);
-    await this.announceRooms(id);
+    const agent = await this.require(userId, id);
+    if (!(await this.named(input.name, () => this.agents.update(agent.id, fields(input))))) throw notFound('Agent', id);
+    // Rooms show their agents' names and looks: tell them when those change.
+    await this.rooms.announceRoomsOf(agent.id);
     return this.get(userId, id);
   }
 
+  /** Its replies in progress stop first; the rooms it was in lose it. */
   async delete(userId: string, id: string): Promise<void> {
-    if (await this.agents.owned(userId, id)) await this.invocation.cancelAgent(id, 'The agent was deleted');
-    const rooms = await this.agents.delete(userId, id);
+    const agent = await this.require(userId, id);
+    await this.replies.stopOfAgent(agent.id, 'The agent was deleted');
+    const rooms = await this.agents.delete(agent.id);
     if (rooms === null) throw notFound('Agent', id);
-    for (const roomId of rooms) await this.announcer.announce(roomId);
+    for (const roomId of rooms) await this.rooms.announceById(roomId);
+  }
+
+  private async require(userId: string, id: string): Promise<AgentRow> {
+    const agent = await this.find(userId, id);
+    if (!agent) throw notFound('Agent', id);
+    return agent;
   }
 
   private async named<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
@@ -69,11 +81,11 @@ export class AgentsService {
       throw error;
     }
   }
+}
 
-  /** Rooms show their agents' names and looks: tell them when those change. */
-  private async announceRooms(agentId: string): Promise<void> {
-    for (const room of await this.rooms.roomsOfAgent(agentId)) await this.announcer.announce(room);
-  }
+function refuseNulls(input: UpdateAgentDto, fields: readonly string[]): void {
+  const field = fields.find((name) => (input as Record<string, unknown>)[name] === null);
+  if (field) throw ApiException.badRequest(`${field} must not be null`, [{ field, message: `${field} must not be null` }]);
 }
 
 function fields(input: UpdateAgentDto): AgentFields {

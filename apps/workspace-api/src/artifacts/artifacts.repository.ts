@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ArtifactView } from '@oz/workspace-contract';
-import { isUuid } from '../common/ids';
-import { Sql } from '../common/sql';
+import { isUuid } from '@oz/server-kit';
+import { Sql } from '../core/sql';
 
 interface ArtifactRow {
   id: string;
@@ -18,6 +18,7 @@ interface ArtifactRow {
   created_at: Date;
 }
 
+/** An artifact to add to a room: by a person, or from a run's result (then with its agent and run). */
 export interface NewArtifact {
   type: string;
   title: string;
@@ -51,9 +52,9 @@ export class ArtifactsRepository {
     return (await this.db.rows<ArtifactRow>(`${SELECT} WHERE x.room_id = $1 ORDER BY x.created_at DESC, x.id`, [roomId])).map(artifactView);
   }
 
-  async owned(userId: string, id: string): Promise<ArtifactView | null> {
+  async byId(id: string): Promise<ArtifactView | null> {
     if (!isUuid(id)) return null;
-    const row = await this.db.row<ArtifactRow>(`${SELECT} JOIN rooms r ON r.id = x.room_id WHERE x.id = $1 AND r.user_id = $2`, [id, userId]);
+    const row = await this.db.row<ArtifactRow>(`${SELECT} WHERE x.id = $1`, [id]);
     return row ? artifactView(row) : null;
   }
 
@@ -65,7 +66,7 @@ export class ArtifactsRepository {
       [roomId, input.type, input.title, input.content ?? '', input.url ?? null, input.agentId ?? null, input.runId ?? null],
     );
     if (!row) return null;
-    return artifactView((await this.db.row<ArtifactRow>(`${SELECT} WHERE x.id = $1`, [row.id]))!);
+    return artifactView(await this.db.one<ArtifactRow>(`${SELECT} WHERE x.id = $1`, [row.id]));
   }
 
   async delete(id: string): Promise<boolean> {

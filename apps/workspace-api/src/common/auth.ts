@@ -1,9 +1,7 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ApiException, SecretDigest } from '@oz/server-kit';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrorResponses } from '@oz/server-kit';
 import type { FastifyRequest } from 'fastify';
-import { SessionsService } from '../accounts/sessions.service';
-import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 
 export interface SessionUser {
   id: string;
@@ -11,61 +9,29 @@ export interface SessionUser {
   email: string;
 }
 
-type Access = 'public' | 'agent-key';
-const ACCESS = 'oz:access';
+export type RouteAccess = 'public' | 'agent-key';
+export const ROUTE_ACCESS = 'oz:access';
+export const SESSION_COOKIE = 'oz_session';
 
 /** No login needed (login itself, public share links, health). */
-export const PublicRoute = () => SetMetadata(ACCESS, 'public' satisfies Access);
+export const PublicRoute = () => SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess);
+
 /** For external agents: `X-Agent-Key` must equal AGENT_API_KEY; a session is neither needed nor enough. */
-export const AgentKeyRoute = () => SetMetadata(ACCESS, 'agent-key' satisfies Access);
+export const AgentKeyRoute = () =>
+  applyDecorators(SetMetadata(ROUTE_ACCESS, 'agent-key' satisfies RouteAccess), ApiSecurity('agent-key'), ApiErrorResponses(401, 403));
+
+/**
+ * Routes need a session unless marked otherwise (accounts/access.guard.ts); this only documents it:
+ * the `oz_session` cookie, or the same token as a bearer, and the 401 without one.
+ */
+export const SessionRoute = () => applyDecorators(ApiCookieAuth(), ApiBearerAuth(), ApiErrorResponses(401));
 
 /** The logged-in user of a session route. */
 export const CurrentUser = createParamDecorator(
   (_: unknown, context: ExecutionContext): SessionUser => context.switchToHttp().getRequest<FastifyRequest & { user: SessionUser }>().user,
 );
 
-/**
- * Every route needs a session (cookie `oz_session`, or the same token as a bearer) unless marked
- * otherwise, so a route added without thought is closed, not open.
- */
-@Injectable()
-export class AccessGuard implements CanActivate {
-  private readonly agentKey: SecretDigest | null;
-
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly sessions: SessionsService,
-    @Inject(WORKSPACE_CONFIG) config: WorkspaceConfig,
-  ) {
-    this.agentKey = SecretDigest.of(config.agentApiKey);
-  }
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]);
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionUser }>();
-    if (access === 'public') return true;
-    if (access === 'agent-key') return this.checkAgentKey(request);
-    const user = await this.sessions.userFor(sessionToken(request));
-    if (!user) throw new ApiException(401, 'authentication_required', 'Log in first: this route needs a valid session');
-    request.user = user;
-    return true;
-  }
-
-  private checkAgentKey(request: FastifyRequest): true {
-    if (!this.agentKey) {
-      throw new ApiException(403, 'agent_routes_disabled', 'Internal agent routes are disabled: AGENT_API_KEY is not set on the server');
-    }
-    const supplied = request.headers['x-agent-key'];
-    if (typeof supplied !== 'string' || supplied === '') {
-      throw new ApiException(401, 'agent_key_required', 'The X-Agent-Key header is required');
-    }
-    if (!this.agentKey.matches(supplied)) throw new ApiException(401, 'agent_key_invalid', 'The X-Agent-Key is not valid');
-    return true;
-  }
-}
-
-export const SESSION_COOKIE = 'oz_session';
-
+/** The session token of a request: a bearer token, else the session cookie. */
 export function sessionToken(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || null;

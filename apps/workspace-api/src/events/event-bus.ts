@@ -1,10 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { RoomEventType } from '@oz/workspace-contract';
+import { compareEventIds, type RoomEventType } from '@oz/workspace-contract';
 
 const logger = new Logger('events');
-
-/** Stream ids are Redis's `<ms>-<seq>`, in both buses, so a client's Last-Event-ID works with either. */
-export const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
 
 export interface RoomEvent {
   id: string;
@@ -46,13 +43,6 @@ export abstract class EventBus {
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
-}
-
-/** Compares two stream ids numerically (`10-0` > `9-5`). */
-export function compareEventIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt);
-  const [bm, bs] = b.split('-').map(BigInt);
-  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
 }
 
 /**

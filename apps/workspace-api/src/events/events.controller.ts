@@ -1,38 +1,27 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { RoomEventData } from '@oz/workspace-contract';
-import { IsString } from 'class-validator';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '@oz/server-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser, type SessionUser } from '../common/auth';
-import { RoomsRepository } from '../rooms/rooms.repository';
-import { EventsService } from './events.service';
-import { stringRequired } from '../common/validation-messages';
-
-export class EventsQuery {
-  @ApiProperty()
-  @IsString(stringRequired('roomId'))
-  roomId!: string;
-}
+import { CurrentUser, SessionRoute, type SessionUser } from '../common/auth';
+import { EventsQuery } from './dto/events.query';
+import { EventsService, SSE_RESPONSE } from './events.service';
 
 @ApiTags('events')
+@SessionRoute()
 @Controller('events')
 export class EventsController {
-  constructor(
-    private readonly rooms: RoomsRepository,
-    private readonly events: EventsService,
-  ) {}
+  constructor(private readonly events: EventsService) {}
 
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOperation({
     operationId: 'roomEvents',
-    summary: "Live events of one of your rooms (SSE): message, message_delta, room, task, artifact, notification, heartbeat. Send Last-Event-ID to resume.",
+    summary: 'Live events of one of your rooms (SSE): message, message_delta, room, task, artifact, notification, heartbeat. Send Last-Event-ID to resume.',
   })
-  async stream(@CurrentUser() user: SessionUser, @Query() query: EventsQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const room = await this.rooms.require(user.id, query.roomId);
-    // The room's deletion is the stream's last event.
-    await this.events.stream(request, reply, room.id, (event) =>
-      event.type === 'room' && 'deleted' in (JSON.parse(event.json) as RoomEventData['room']) ? { send: true, thenClose: true } : { send: true },
-    );
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The `id:` of the last event received: the stream resumes after it' })
+  @ApiOkResponse(SSE_RESPONSE)
+  @ApiErrorResponses(400, 404)
+  stream(@CurrentUser() user: SessionUser, @Query() query: EventsQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.events.streamRoom(user.id, query.roomId, request, reply);
   }
 }

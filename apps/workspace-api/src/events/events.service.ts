@@ -1,11 +1,21 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { ApiResponseOptions } from '@nestjs/swagger';
+import { isEventId, type RoomEventData } from '@oz/workspace-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
-import { EVENT_ID, EventBus, type RoomEvent } from './event-bus';
+import { RoomsService } from '../rooms/rooms.service';
+import { EventBus, type RoomEvent } from './event-bus';
 import { SseStream } from './sse-stream';
 
 /** What to do with an event on one stream: send it (possibly rewritten), skip it, or end the stream after it. */
 export type EventFilter = (event: RoomEvent) => { send: true; json?: string; thenClose?: boolean } | { send: false; close?: boolean };
+
+/** The OpenAPI description of an SSE stream's 200. */
+export const SSE_RESPONSE: ApiResponseOptions = {
+  description:
+    'Server-Sent Events: `id:` (send it back as Last-Event-ID), `event:` the type, `data:` one JSON object (libs/workspace-contract events.ts); a heartbeat every OZ_SSE_HEARTBEAT_MS',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
 
 /** Opens SSE streams on a room's events, and closes them all at shutdown so the server can drain. */
 @Injectable()
@@ -14,6 +24,7 @@ export class EventsService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly bus: EventBus,
+    private readonly rooms: RoomsService,
     @Inject(WORKSPACE_CONFIG) private readonly config: WorkspaceConfig,
   ) {}
 
@@ -21,9 +32,17 @@ export class EventsService implements BeforeApplicationShutdown {
     return this.open.size;
   }
 
+  /** Everything that happens in one of the user's rooms; the room's deletion is the stream's last event. */
+  async streamRoom(userId: string, roomId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const room = await this.rooms.require(userId, roomId);
+    await this.stream(request, reply, room.id, (event) =>
+      event.type === 'room' && 'deleted' in (JSON.parse(event.json) as RoomEventData['room']) ? { send: true, thenClose: true } : { send: true },
+    );
+  }
+
   async stream(request: FastifyRequest, reply: FastifyReply, roomId: string, filter: EventFilter): Promise<void> {
     const header = request.headers['last-event-id'];
-    const lastEventId = typeof header === 'string' && EVENT_ID.test(header.trim()) ? header.trim() : null;
+    const lastEventId = typeof header === 'string' && isEventId(header.trim()) ? header.trim() : null;
     let stream: SseStream | null = null;
     const pending: RoomEvent[] = [];
     const deliver = (event: RoomEvent) => {

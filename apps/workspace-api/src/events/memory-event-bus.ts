@@ -1,5 +1,5 @@
-import type { RoomEventType } from '@oz/workspace-contract';
-import { compareEventIds, EventBus, OrderedDelivery, type EventListener, type RoomEvent, type Subscription } from './event-bus';
+import { compareEventIds, type RoomEventType } from '@oz/workspace-contract';
+import { EventBus, OrderedDelivery, type EventListener, type RoomEvent, type Subscription } from './event-bus';
 
 interface RoomStream {
   events: RoomEvent[];

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { RoomEventType } from '@oz/workspace-contract';
+import { compareEventIds, type RoomEventType } from '@oz/workspace-contract';
 import Redis from 'ioredis';
-import { compareEventIds, EventBus, OrderedDelivery, type EventListener, type RoomEvent, type Subscription } from './event-bus';
+import { EventBus, OrderedDelivery, type EventListener, type RoomEvent, type Subscription } from './event-bus';
 
 type StreamEntry = [id: string, fields: string[]];
 

@@ -1,3 +1,4 @@
+import { sleep } from '@oz/server-kit';
 import type { AgentRow } from '../agents/agent.view';
 import type { NewArtifact } from '../artifacts/artifacts.repository';
 
@@ -9,11 +10,15 @@ export interface RunnerInput {
   /** The room context and the request. */
   prompt: string;
   signal: AbortSignal;
+  /** The work has really started: which provider answers, or which control-plane run does the work. */
+  started(details: { provider?: string; remoteRunId?: string }): Promise<void>;
   /**
-   * Told when the work has really started (which provider, or which control-plane run), and again,
-   * without details, while it waits or works without producing text: each call counts as activity.
+   * The run is alive though it writes no text (waiting for a provider slot, a remote run working
+   * quietly): without a heartbeat for OZ_STALE_AGENT_SWEEP_MS the sweeper fails it.
    */
-  onStarted(details: { provider?: string; remoteRunId?: string }): Promise<void>;
+  heartbeat(): Promise<void>;
+  /** How often a run that waits or works quietly sends its heartbeat (well within the sweep threshold). */
+  heartbeatEveryMs: number;
   /**
    * The reply's text from `offset` on (characters) is now `text`: appended normally, rewritten from 0
    * when a provider failed midway and another one starts over.
@@ -31,8 +36,19 @@ export class RunFailure extends Error {}
 /** The run was stopped (cancel, pause, callback) while the runner worked. */
 export class RunCancelled extends Error {}
 
-/** Runs one agent invocation: `OZ_RUNNER_MODE` picks the implementation. */
+/** Waits `ms` (less when the run is stopped) with a heartbeat at least every `heartbeatEveryMs`: a live wait is not a stale run. */
+export async function waitAlive(ms: number, input: RunnerInput): Promise<void> {
+  const until = Date.now() + ms;
+  while (!input.signal.aborted) {
+    await input.heartbeat();
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(left, input.heartbeatEveryMs), input.signal);
+  }
+}
+
+/** Runs one agent invocation: `OZ_RUNNER_MODE` picks the implementation (invocation.module.ts). */
 export abstract class AgentRunner {
-  abstract readonly mode: string;
+  abstract readonly mode: 'local' | 'remote';
   abstract run(input: RunnerInput): Promise<RunnerResult>;
 }

@@ -323,6 +323,47 @@ describe('stale agent sweeper', () => {
   });
 });
 
+describe('a reply waiting for a provider slot', () => {
+  let provider: FakeLlmServer;
+  let ws: WorkspaceHarness;
+  let user: UserClient;
+
+  beforeAll(async () => {
+    provider = await startFakeOpenAiServer();
+    ws = await startWorkspace({
+      OZ_PROVIDER_CUSTOM_MODEL: 'fake-model',
+      OZ_PROVIDER_CUSTOM_BASE_URL: provider.url,
+      OZ_PROVIDER_CUSTOM_MSG_LIMIT: '1',
+      OZ_PROVIDER_CUSTOM_WINDOW_SECONDS: '4',
+      OZ_QUEUE_MAX_WAIT_SECONDS: '30',
+      OZ_STALE_AGENT_SWEEP_MS: '1500',
+    });
+    user = await ws.signup('Quinn');
+  });
+
+  afterAll(async () => {
+    await closeAll([ws], ws?.database);
+    await provider?.close();
+  });
+
+  // Bug found in the refactor: the heartbeat was sent once when the wait began, so a wait longer than
+  // OZ_STALE_AGENT_SWEEP_MS was swept as "stopped responding" although waiting counts as activity.
+  it('stays alive through a wait longer than the sweep cutoff, then answers', async () => {
+    const first = (await user.request('POST', '/api/agents', { name: 'First', harness: 'custom' })).body;
+    const second = (await user.request('POST', '/api/agents', { name: 'Second', harness: 'custom' })).body;
+    const r = (await user.request('POST', '/api/rooms', { name: 'queue', agent_ids: [first.id, second.id] })).body;
+    provider.script(() => ({ kind: 'answer', text: 'done' }));
+    const quick = (await user.request('POST', `/api/rooms/${r.id}/messages`, { content: '@First go' })).body.runs[0];
+    await waitUntil(async () => (await user.request('GET', `/api/runs/${quick.id}`)).body.state === 'SUCCEEDED');
+    const started = Date.now();
+    const queued = (await user.request('POST', `/api/rooms/${r.id}/messages`, { content: '@Second go' })).body.runs[0];
+
+    await waitUntil(async () => (await user.request('GET', `/api/runs/${queued.id}`)).body.completed_at !== null, 20_000);
+    expect(Date.now() - started).toBeGreaterThan(1500); // it really waited past the cutoff
+    expect((await user.request('GET', `/api/runs/${queued.id}`)).body).toMatchObject({ state: 'SUCCEEDED', error: null });
+  });
+});
+
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

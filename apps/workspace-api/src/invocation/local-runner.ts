@@ -1,24 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HARNESSES, ProviderRouter, QuotaStore, type Harness } from '@oz/providers';
-import { pgPool } from '@oz/server-kit';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
-import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult } from './agent-runner';
+import { HARNESSES, type Harness, type ProviderRouter } from '@oz/providers';
+import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult, waitAlive } from './agent-runner';
 
 /**
  * `OZ_RUNNER_MODE=local`: the workspace calls providers itself through @oz/providers, with the same
  * routing, quotas (in the workspace schema), fallback and queueing as the control plane.
  */
-@Injectable()
 export class LocalRunner extends AgentRunner {
   readonly mode = 'local';
-  private readonly router: ProviderRouter;
 
-  constructor(@Inject(WORKSPACE_CONFIG) config: WorkspaceConfig, @InjectDataSource() dataSource: DataSource) {
+  constructor(private readonly router: ProviderRouter) {
     super();
-    if (config.runner.mode !== 'local') throw new Error('LocalRunner needs OZ_RUNNER_MODE=local');
-    this.router = new ProviderRouter(config.runner.providers, new QuotaStore(pgPool(dataSource)));
   }
 
   async run(input: RunnerInput): Promise<RunnerResult> {
@@ -40,7 +31,7 @@ export class LocalRunner extends AgentRunner {
         },
         {
           onAttempt: async (attempt) => {
-            await input.onStarted({ provider: `${attempt.provider.key}/${attempt.model}` });
+            await input.started({ provider: `${attempt.provider.key}/${attempt.model}` });
             return !input.signal.aborted;
           },
           onDelta: (text) => {
@@ -65,25 +56,9 @@ export class LocalRunner extends AgentRunner {
           throw new RunFailure(outcome.message);
         case 'saturated':
           saturatedSince ??= new Date();
-          await input.onStarted({}); // waiting for a slot is activity: the stale sweeper must not take it
-          await sleepUntil(outcome.retryAt, input.signal);
+          await waitAlive(outcome.retryAt.getTime() - Date.now(), input); // waiting for a slot is not a stale run
+          if (input.signal.aborted) throw new RunCancelled('cancelled');
       }
     }
   }
-}
-
-function sleepUntil(at: Date, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new RunCancelled('cancelled'));
-    const timer = setTimeout(done, Math.max(0, at.getTime() - Date.now()));
-    function done() {
-      signal.removeEventListener('abort', aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(new RunCancelled('cancelled'));
-    }
-    signal.addEventListener('abort', aborted, { once: true });
-  });
 }

@@ -1,20 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { type AgentRunParams, type ArtifactItem, isArtifactItem, isTerminalRunState, type RunItem } from '@oz/contract';
+import { sleep } from '@oz/server-kit';
 import OzAPI from 'oz-agent-sdk';
-import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 import type { NewArtifact } from '../artifacts/artifacts.repository';
+import type { WorkspaceConfig } from '../config/workspace.config';
 import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult } from './agent-runner';
 
-/** Run fields this runner reads; `output` is the control plane's extension (the answer so far). */
-interface RemoteRun {
-  run_id: string;
-  state: string;
-  status_message?: { message?: string } | null;
-  artifacts?: { artifact_type: string; data?: Record<string, unknown> }[] | null;
-  output?: string | null;
-}
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-const ALIVE_EVERY_MS = 10_000;
+type RemoteSettings = Extract<WorkspaceConfig['runner'], { mode: 'remote' }>;
 
 /**
  * `OZ_RUNNER_MODE=remote`: each invocation is a run on an Oz control plane, created and followed
@@ -22,59 +14,52 @@ const ALIVE_EVERY_MS = 10_000;
  * artifacts (pull requests, plans) are saved to the room at the end. Stopping the invocation cancels
  * the remote run.
  */
-@Injectable()
 export class RemoteRunner extends AgentRunner {
   readonly mode = 'remote';
   private readonly logger = new Logger('remote-runner');
   private readonly client: OzAPI;
-  private readonly environmentId: string | null;
-  private readonly pollIntervalMs: number;
 
-  constructor(@Inject(WORKSPACE_CONFIG) config: WorkspaceConfig) {
+  constructor(private readonly settings: RemoteSettings) {
     super();
-    if (config.runner.mode !== 'remote') throw new Error('RemoteRunner needs OZ_RUNNER_MODE=remote');
-    this.client = new OzAPI({ apiKey: config.runner.apiKey, baseURL: config.runner.apiBaseUrl, maxRetries: 3 });
-    this.environmentId = config.runner.environmentId;
-    this.pollIntervalMs = config.runner.pollIntervalMs;
+    this.client = new OzAPI({ apiKey: settings.apiKey, baseURL: settings.apiBaseUrl, maxRetries: 3 });
   }
 
   async run(input: RunnerInput): Promise<RunnerResult> {
-    const environmentId = input.agent.environment_id ?? this.environmentId;
+    const environmentId = input.agent.environment_id ?? this.settings.environmentId;
+    const params: AgentRunParams = {
+      prompt: `${input.system}\n\n${input.prompt}`,
+      title: `${input.agent.name} in the workspace`,
+      config: {
+        name: input.agent.name,
+        model_id: input.agent.model ?? input.agent.harness,
+        ...(environmentId ? { environment_id: environmentId } : {}),
+      },
+    };
     let created: { run_id: string };
     try {
-      created = await this.client.agent.run(
-        {
-          prompt: `${input.system}\n\n${input.prompt}`,
-          title: `${input.agent.name} in the workspace`,
-          config: {
-            name: input.agent.name,
-            model_id: input.agent.model ?? input.agent.harness,
-            ...(environmentId ? { environment_id: environmentId } : {}),
-          },
-        } as Parameters<OzAPI['agent']['run']>[0],
-        // The run id doubles as an idempotency key: an SDK retry cannot start the run twice.
-        { signal: input.signal, headers: { 'Idempotency-Key': input.runId } },
-      );
+      // The run id doubles as an idempotency key: an SDK retry cannot start the run twice.
+      created = await this.client.agent.run(params as Parameters<OzAPI['agent']['run']>[0], { signal: input.signal, headers: { 'Idempotency-Key': input.runId } });
     } catch (error) {
       if (input.signal.aborted) throw new RunCancelled('cancelled');
       throw new RunFailure(`The control plane refused the run: ${describe(error)}`);
     }
-    await input.onStarted({ remoteRunId: created.run_id, provider: 'control-plane' });
+    await input.started({ remoteRunId: created.run_id, provider: 'control-plane' });
 
     let shown = 0;
-    let lastAlive = Date.now();
+    let lastHeartbeat = Date.now();
     for (;;) {
       if (input.signal.aborted) {
         await this.client.agent.runs.cancel(created.run_id).catch((error) => this.logger.warn({ err: error }, 'remote.cancel_failed'));
         throw new RunCancelled('cancelled');
       }
-      let run: RemoteRun;
+      let run: RunItem;
       try {
-        run = (await this.client.agent.runs.retrieve(created.run_id, { signal: input.signal })) as unknown as RemoteRun;
+        // The control plane answers with the contract's RunItem, `output` (the answer so far) included.
+        run = (await this.client.agent.runs.retrieve(created.run_id, { signal: input.signal })) as unknown as RunItem;
       } catch (error) {
         if (input.signal.aborted) continue;
         this.logger.warn({ err: error, remoteRunId: created.run_id }, 'remote.poll_failed');
-        await sleep(this.pollIntervalMs, input.signal);
+        await sleep(this.settings.pollIntervalMs, input.signal);
         continue;
       }
       const output = run.output ?? '';
@@ -82,45 +67,34 @@ export class RemoteRunner extends AgentRunner {
         input.onText(shown, output.slice(shown));
         shown = output.length;
       }
-      if (TERMINAL.has(run.state)) return this.result(run, output);
-      // A remote run that works quietly (a long task in a container) is alive: the stale sweeper must
-      // not take it. Said every ALIVE_EVERY_MS rather than at every poll.
-      if (Date.now() - lastAlive > ALIVE_EVERY_MS) {
-        lastAlive = Date.now();
-        await input.onStarted({});
+      if (isTerminalRunState(run.state)) return result(run, output);
+      // A remote run that works quietly (a long task in a container) is alive while it answers polls.
+      if (Date.now() - lastHeartbeat > input.heartbeatEveryMs) {
+        lastHeartbeat = Date.now();
+        await input.heartbeat();
       }
-      await sleep(this.pollIntervalMs, input.signal);
+      await sleep(this.settings.pollIntervalMs, input.signal);
     }
-  }
-
-  private result(run: RemoteRun, output: string): RunnerResult {
-    const message = run.status_message?.message ?? '';
-    if (run.state === 'CANCELLED') throw new RunFailure('The run was cancelled on the control plane');
-    if (run.state === 'FAILED') throw new RunFailure(message || 'The run failed on the control plane without saying why');
-    return { text: output || message || 'Done.', artifacts: (run.artifacts ?? []).map(toArtifact).filter((a): a is NewArtifact => a !== null) };
   }
 }
 
-function toArtifact(item: { artifact_type: string; data?: Record<string, unknown> }): NewArtifact | null {
-  const data = item.data ?? {};
-  if (item.artifact_type === 'PULL_REQUEST' && typeof data['url'] === 'string') {
-    return { type: 'pr', title: typeof data['branch'] === 'string' && data['branch'] ? String(data['branch']) : String(data['url']), url: String(data['url']) };
-  }
-  if (item.artifact_type === 'PLAN') {
-    return { type: 'plan', title: typeof data['title'] === 'string' ? data['title'] : 'Plan', content: `document:${String(data['document_uid'] ?? '')}` };
-  }
-  return null;
+function result(run: RunItem, output: string): RunnerResult {
+  const message = run.status_message?.message ?? '';
+  if (run.state === 'CANCELLED') throw new RunFailure('The run was cancelled on the control plane');
+  if (run.state === 'FAILED') throw new RunFailure(message || 'The run failed on the control plane without saying why');
+  // Only well-formed artifacts are kept, whatever a control plane sends.
+  const artifacts: unknown[] = run.artifacts ?? [];
+  return { text: output || message || 'Done.', artifacts: artifacts.filter(isArtifactItem).map(roomArtifact) };
+}
+
+/** A run's artifact as the room keeps it: a pull request by its URL, a plan by its document. */
+function roomArtifact(item: ArtifactItem): NewArtifact {
+  if (item.artifact_type === 'PULL_REQUEST') return { type: 'pr', title: item.data.branch || item.data.url, url: item.data.url };
+  return { type: 'plan', title: item.data.title ?? 'Plan', content: `document:${item.data.document_uid}` };
 }
 
 function describe(error: unknown): string {
   const status = (error as { status?: number }).status;
   const message = error instanceof Error ? error.message : String(error);
   return status ? `${status} ${message}` : message;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 }

@@ -1,14 +1,21 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PeriodicTask } from '@oz/server-kit';
+import { ReplyWriter } from '../agent-runs/reply-writer';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
-import { RunsRepository } from '../runs/runs.repository';
-import { InvocationService } from './invocation.service';
 
 /**
- * OZ_STALE_AGENT_SWEEP_MS: runs with no activity for that long (a replica died mid-reply, a remote run
- * stopped reporting) are failed, so their agents stop showing "running". Streaming text counts as
- * activity, so a long reply that keeps writing is never swept.
+ * How often a live run that writes no text sends a heartbeat: a third of the sweep threshold, so a
+ * late one is not mistaken for a dead run, and at most every 10 s.
+ */
+export function heartbeatInterval(staleAfterMs: number): number {
+  return staleAfterMs > 0 ? Math.min(10_000, Math.max(50, Math.floor(staleAfterMs / 3))) : 10_000;
+}
+
+/**
+ * OZ_STALE_AGENT_SWEEP_MS: runs with no heartbeat for that long (a replica died mid-reply, a remote
+ * run stopped reporting) are failed, so their agents stop showing "running". Saving streamed text is a
+ * heartbeat, so a long reply that keeps writing is never swept.
  */
 @Injectable()
 export class StaleRunSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,8 +24,7 @@ export class StaleRunSweeper implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(WORKSPACE_CONFIG) private readonly config: WorkspaceConfig,
     registry: SchedulerRegistry,
-    private readonly runs: RunsRepository,
-    private readonly invocation: InvocationService,
+    private readonly replies: ReplyWriter,
   ) {
     const staleAfter = config.invocation.staleAfterMs;
     this.task = staleAfter > 0 ? new PeriodicTask(registry, 'stale-run-sweeper', Math.min(60_000, Math.max(50, staleAfter / 4)), async () => void (await this.sweep())) : null;
@@ -33,12 +39,11 @@ export class StaleRunSweeper implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async sweep(): Promise<number> {
-    const minutes = Math.round(this.config.invocation.staleAfterMs / 60_000);
-    const stale = await this.runs.failStale(
-      new Date(Date.now() - this.config.invocation.staleAfterMs),
-      `The agent stopped responding (no activity for ${minutes >= 1 ? `${minutes} min` : `${this.config.invocation.staleAfterMs} ms`})`,
+    const staleAfter = this.config.invocation.staleAfterMs;
+    const minutes = Math.round(staleAfter / 60_000);
+    return this.replies.failStale(
+      new Date(Date.now() - staleAfter),
+      `The agent stopped responding (no activity for ${minutes >= 1 ? `${minutes} min` : `${staleAfter} ms`})`,
     );
-    await this.invocation.settleEnded(stale, 'error');
-    return stale.length;
   }
 }

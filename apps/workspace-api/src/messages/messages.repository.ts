@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageStatus, MessageView } from '@oz/workspace-contract';
-import { Sql } from '../common/sql';
+import type { MessagePage, MessageStatus, MessageView } from '@oz/workspace-contract';
+import { Sql } from '../core/sql';
 
 interface MessageRow {
   id: string;
@@ -18,16 +18,10 @@ interface MessageRow {
   updated_at: Date;
 }
 
-export interface PagedMessages {
-  items: MessageView[];
-  /** Pass as `before` for the previous (older) page; null at the start of the room. */
-  next_cursor: string | null;
-}
-
 const SELECT = `SELECT m.*, a.name AS agent_name, a.color AS agent_color, a.icon AS agent_icon
                   FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id`;
 
-export function messageView(row: MessageRow): MessageView {
+function messageView(row: MessageRow): MessageView {
   return {
     id: row.id,
     room_id: row.room_id,
@@ -49,8 +43,8 @@ export class MessagesRepository {
   constructor(private readonly db: Sql) {}
 
   async insertHuman(roomId: string, content: string): Promise<MessageView> {
-    const row = await this.db.row<{ id: string }>(`INSERT INTO messages (room_id, author_type, content) VALUES ($1, 'human', $2) RETURNING id`, [roomId, content]);
-    return (await this.byId(row!.id))!;
+    const { id } = await this.db.one<{ id: string }>(`INSERT INTO messages (room_id, author_type, content) VALUES ($1, 'human', $2) RETURNING id`, [roomId, content]);
+    return this.written(id);
   }
 
   /** The empty reply an agent streams into; its id is known before the run starts. */
@@ -59,7 +53,7 @@ export class MessagesRepository {
       `INSERT INTO messages (id, room_id, author_type, author_agent_id, run_id, content, status) VALUES ($1, $2, 'agent', $3, $4, '', 'streaming')`,
       [id, roomId, agentId, runId],
     );
-    return (await this.byId(id))!;
+    return this.written(id);
   }
 
   async finish(id: string, content: string, status: MessageStatus): Promise<MessageView | null> {
@@ -72,8 +66,13 @@ export class MessagesRepository {
     return row ? messageView(row) : null;
   }
 
+  /** A message this replica has just written. */
+  private async written(id: string): Promise<MessageView> {
+    return messageView(await this.db.one<MessageRow>(`${SELECT} WHERE m.id = $1`, [id]));
+  }
+
   /** A page of history, oldest first, ending just before `beforeSeq` (or at the newest message). */
-  async page(roomId: string, beforeSeq: string | null, limit: number): Promise<PagedMessages> {
+  async page(roomId: string, beforeSeq: string | null, limit: number): Promise<MessagePage> {
     const rows = await this.db.rows<MessageRow>(
       `${SELECT} WHERE m.room_id = $1 AND ($2::bigint IS NULL OR m.seq < $2::bigint) ORDER BY m.seq DESC LIMIT $3`,
       [roomId, beforeSeq, limit + 1],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { NotificationView } from '@oz/workspace-contract';
-import { isUuid } from '../common/ids';
-import { Sql } from '../common/sql';
+import type { NotificationPage, NotificationView } from '@oz/workspace-contract';
+import { isUuid } from '@oz/server-kit';
+import { Sql } from '../core/sql';
 
 interface NotificationRow {
   id: string;
@@ -35,7 +35,7 @@ function notificationView(row: NotificationRow): NotificationView {
 export class NotificationsRepository {
   constructor(private readonly db: Sql) {}
 
-  async list(userId: string, unreadOnly: boolean, limit: number): Promise<{ items: NotificationView[]; unread_count: number }> {
+  async list(userId: string, unreadOnly: boolean, limit: number): Promise<NotificationPage> {
     const rows = await this.db.rows<NotificationRow>(
       `${SELECT} WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL) ORDER BY n.created_at DESC, n.id LIMIT $3`,
       [userId, unreadOnly, limit],
@@ -45,11 +45,11 @@ export class NotificationsRepository {
   }
 
   async create(userId: string, roomId: string, agentId: string | null, message: string): Promise<NotificationView> {
-    const row = await this.db.row<{ id: string }>(
+    const { id } = await this.db.one<{ id: string }>(
       `INSERT INTO notifications (user_id, room_id, agent_id, message) VALUES ($1, $2, $3, $4) RETURNING id`,
       [userId, roomId, agentId, message],
     );
-    return (await this.byId(row!.id))!;
+    return notificationView(await this.db.one<NotificationRow>(`${SELECT} WHERE n.id = $1`, [id]));
   }
 
   async byId(id: string): Promise<NotificationView | null> {
@@ -57,12 +57,14 @@ export class NotificationsRepository {
     return row ? notificationView(row) : null;
   }
 
-  async setRead(userId: string, id: string, read: boolean): Promise<NotificationView | null> {
+  /** Whose inbox a notification is in (null when it does not exist). */
+  async ownerOf(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
-    const done = await this.db.affected(
-      `UPDATE notifications SET read_at = CASE WHEN $3 THEN coalesce(read_at, now()) ELSE NULL END WHERE id = $1 AND user_id = $2`,
-      [id, userId, read],
-    );
+    return (await this.db.row<{ user_id: string }>(`SELECT user_id FROM notifications WHERE id = $1`, [id]))?.user_id ?? null;
+  }
+
+  async setRead(id: string, read: boolean): Promise<NotificationView | null> {
+    const done = await this.db.affected(`UPDATE notifications SET read_at = CASE WHEN $2 THEN coalesce(read_at, now()) ELSE NULL END WHERE id = $1`, [id, read]);
     return done ? this.byId(id) : null;
   }
 
@@ -70,8 +72,7 @@ export class NotificationsRepository {
     return this.db.affected(`UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL`, [userId]);
   }
 
-  async delete(userId: string, id: string): Promise<boolean> {
-    if (!isUuid(id)) return false;
-    return (await this.db.affected(`DELETE FROM notifications WHERE id = $1 AND user_id = $2`, [id, userId])) > 0;
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.affected(`DELETE FROM notifications WHERE id = $1`, [id])) > 0;
   }
 }

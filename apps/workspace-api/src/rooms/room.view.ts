@@ -11,6 +11,7 @@ export interface RoomRow {
   updated_at: Date;
 }
 
+/** A member of a room with its status there, and what its teammates are told about it. */
 export interface RoomAgentRow extends RoomAgent {
   room_id: string;
   system_prompt: string;

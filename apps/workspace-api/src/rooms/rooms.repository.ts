@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isUuid, notFound } from '../common/ids';
-import { Sql, type SqlRunner } from '../common/sql';
+import { isUuid } from '@oz/server-kit';
+import { Sql, type SqlRunner } from '../core/sql';
 import type { RoomAgentRow, RoomRow } from './room.view';
 
 @Injectable()
@@ -9,18 +9,6 @@ export class RoomsRepository {
 
   list(userId: string): Promise<RoomRow[]> {
     return this.db.rows(`SELECT * FROM rooms WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
-  }
-
-  async owned(userId: string, roomId: string): Promise<RoomRow | null> {
-    if (!isUuid(roomId)) return null;
-    return this.db.row(`SELECT * FROM rooms WHERE id = $1 AND user_id = $2`, [roomId, userId]);
-  }
-
-  /** The caller's room, or a 404 that reads the same whether it is missing or someone else's. */
-  async require(userId: string, roomId: string): Promise<RoomRow> {
-    const room = await this.owned(userId, roomId);
-    if (!room) throw notFound('Room', roomId);
-    return room;
   }
 
   async byId(roomId: string): Promise<RoomRow | null> {
@@ -33,21 +21,28 @@ export class RoomsRepository {
     return this.db.row(`SELECT * FROM rooms WHERE share_id = $1`, [shareId]);
   }
 
+  /** Which of `agentIds` are agents of `userId` (the only ones that may join that user's rooms). */
+  async agentIdsOf(userId: string, agentIds: string[]): Promise<Set<string>> {
+    const valid = agentIds.filter(isUuid);
+    if (!valid.length) return new Set();
+    const rows = await this.db.rows<{ id: string }>(`SELECT id FROM agents WHERE user_id = $1 AND id = ANY($2::uuid[])`, [userId, valid]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   create(userId: string, name: string, description: string, agentIds: string[]): Promise<RoomRow> {
     return this.db.transaction(async (tx) => {
-      const room = (await tx.row<RoomRow>(`INSERT INTO rooms (user_id, name, description) VALUES ($1, $2, $3) RETURNING *`, [userId, name, description]))!;
+      const room = await tx.one<RoomRow>(`INSERT INTO rooms (user_id, name, description) VALUES ($1, $2, $3) RETURNING *`, [userId, name, description]);
       await this.addMembers(tx, room.id, agentIds);
       return room;
     });
   }
 
-  async update(userId: string, roomId: string, fields: { name?: string; description?: string }, agentIds?: string[]): Promise<RoomRow | null> {
-    if (!isUuid(roomId)) return null;
+  /** Changes the given fields and, with `agentIds`, replaces the members; null when the room is gone. */
+  update(roomId: string, fields: { name?: string; description?: string }, agentIds?: string[]): Promise<RoomRow | null> {
     return this.db.transaction(async (tx) => {
       const room = await tx.row<RoomRow>(
-        `UPDATE rooms SET name = coalesce($3, name), description = coalesce($4, description), updated_at = now()
-          WHERE id = $1 AND user_id = $2 RETURNING *`,
-        [roomId, userId, fields.name ?? null, fields.description ?? null],
+        `UPDATE rooms SET name = coalesce($2, name), description = coalesce($3, description), updated_at = now() WHERE id = $1 RETURNING *`,
+        [roomId, fields.name ?? null, fields.description ?? null],
       );
       if (room && agentIds) {
         await tx.affected(`DELETE FROM room_agents WHERE room_id = $1 AND NOT (agent_id = ANY($2::uuid[]))`, [roomId, agentIds]);
@@ -57,29 +52,23 @@ export class RoomsRepository {
     });
   }
 
-  async setPaused(userId: string, roomId: string, paused: boolean): Promise<RoomRow | null> {
-    if (!isUuid(roomId)) return null;
-    return this.db.row(`UPDATE rooms SET paused = $3, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING *`, [roomId, userId, paused]);
+  setPaused(roomId: string, paused: boolean): Promise<RoomRow | null> {
+    return this.db.row(`UPDATE rooms SET paused = $2, updated_at = now() WHERE id = $1 RETURNING *`, [roomId, paused]);
   }
 
   /** Sets the share id unless one exists (sharing twice gives the same link); null revokes. */
-  async setShare(userId: string, roomId: string, shareId: string | null): Promise<RoomRow | null> {
-    if (!isUuid(roomId)) return null;
+  setShare(roomId: string, shareId: string | null): Promise<RoomRow | null> {
     return shareId
       ? this.db.row(
-          `UPDATE rooms SET share_id = coalesce(share_id, $3), share_enabled_at = coalesce(share_enabled_at, now()), updated_at = now()
-            WHERE id = $1 AND user_id = $2 RETURNING *`,
-          [roomId, userId, shareId],
+          `UPDATE rooms SET share_id = coalesce(share_id, $2), share_enabled_at = coalesce(share_enabled_at, now()), updated_at = now()
+            WHERE id = $1 RETURNING *`,
+          [roomId, shareId],
         )
-      : this.db.row(`UPDATE rooms SET share_id = NULL, share_enabled_at = NULL, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING *`, [
-          roomId,
-          userId,
-        ]);
+      : this.db.row(`UPDATE rooms SET share_id = NULL, share_enabled_at = NULL, updated_at = now() WHERE id = $1 RETURNING *`, [roomId]);
   }
 
-  async delete(userId: string, roomId: string): Promise<boolean> {
-    if (!isUuid(roomId)) return false;
-    return (await this.db.affected(`DELETE FROM rooms WHERE id = $1 AND user_id = $2`, [roomId, userId])) > 0;
+  async delete(roomId: string): Promise<boolean> {
+    return (await this.db.affected(`DELETE FROM rooms WHERE id = $1`, [roomId])) > 0;
   }
 
   async addMember(roomId: string, agentId: string): Promise<void> {
@@ -97,7 +86,7 @@ export class RoomsRepository {
   }
 
   /** The rooms an agent is a member of. */
-  async roomsOfAgent(agentId: string): Promise<RoomRow[]> {
+  roomsOfAgent(agentId: string): Promise<RoomRow[]> {
     return this.db.rows(`SELECT r.* FROM rooms r JOIN room_agents ra ON ra.room_id = r.id WHERE ra.agent_id = $1`, [agentId]);
   }
 
@@ -125,9 +114,6 @@ export class RoomsRepository {
 
   private async addMembers(tx: SqlRunner, roomId: string, agentIds: string[]): Promise<void> {
     if (!agentIds.length) return;
-    await tx.affected(
-      `INSERT INTO room_agents (room_id, agent_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-      [roomId, agentIds],
-    );
+    await tx.affected(`INSERT INTO room_agents (room_id, agent_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [roomId, agentIds]);
   }
 }

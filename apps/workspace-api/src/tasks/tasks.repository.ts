@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TaskPriority, TaskStatus, TaskView } from '@oz/workspace-contract';
-import { isUuid } from '../common/ids';
-import { Sql, type SqlRunner } from '../common/sql';
+import { isUuid } from '@oz/server-kit';
+import { Sql, type SqlRunner } from '../core/sql';
 
 interface TaskRow {
   id: string;
@@ -73,24 +73,17 @@ export class TasksRepository {
     return row ? taskView(row) : null;
   }
 
-  /** The task when it is in one of the user's rooms. */
-  async owned(userId: string, id: string): Promise<TaskView | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db.row<TaskRow>(`${SELECT} JOIN rooms r ON r.id = t.room_id WHERE t.id = $1 AND r.user_id = $2`, [id, userId]);
-    return row ? taskView(row) : null;
-  }
-
   async create(roomId: string, fields: Required<Pick<TaskFields, 'title' | 'status' | 'priority'>> & TaskFields, createdByAgentId: string | null): Promise<TaskView> {
     const id = await this.db.transaction(async (tx) => {
       await this.lockRoom(tx, roomId);
-      const row = await tx.row<{ id: string }>(
+      const row = await tx.one<{ id: string }>(
         `INSERT INTO tasks (room_id, title, description, status, priority, assignee_agent_id, created_by_agent_id, position)
          VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT count(*) FROM tasks WHERE room_id = $1 AND status = $4)) RETURNING id`,
         [roomId, fields.title, fields.description ?? '', fields.status, fields.priority, fields.assigneeAgentId ?? null, createdByAgentId],
       );
-      return row!.id;
+      return row.id;
     });
-    return (await this.byId(id))!;
+    return taskView(await this.db.one<TaskRow>(`${SELECT} WHERE t.id = $1`, [id]));
   }
 
   /** Updates fields and, when `position` or `status` changes, moves the card (to the end of a new column by default). */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { TaskView } from '@oz/workspace-contract';
+import type { TaskInput, TaskUpdate, TaskView } from '@oz/workspace-contract';
 import { ApiException } from '@oz/server-kit';
-import { notFound } from '../common/ids';
+import { notFound } from '../common/not-found';
 import { RoomEvents } from '../events/room-events';
-import { RoomsRepository } from '../rooms/rooms.repository';
-import type { CreateTaskDto, UpdateTaskDto } from './tasks.dto';
+import { RoomsService } from '../rooms/rooms.service';
+import type { AgentCreateTaskDto } from './dto/agent-create-task.dto';
 import { TasksRepository } from './tasks.repository';
 
 /** The board's rules, shared by people (session routes) and external agents (agent-key routes). */
@@ -12,11 +12,49 @@ import { TasksRepository } from './tasks.repository';
 export class TasksService {
   constructor(
     private readonly tasks: TasksRepository,
-    private readonly rooms: RoomsRepository,
+    private readonly rooms: RoomsService,
     private readonly events: RoomEvents,
   ) {}
 
-  async create(roomId: string, input: CreateTaskDto, createdByAgentId: string | null = null): Promise<TaskView> {
+  async list(userId: string, roomId: string): Promise<TaskView[]> {
+    return this.listOf((await this.rooms.require(userId, roomId)).id);
+  }
+
+  /** The board of a room already found visible (its member's, its share link's, an agent's prompt). */
+  listOf(roomId: string): Promise<TaskView[]> {
+    return this.tasks.list(roomId);
+  }
+
+  async create(userId: string, roomId: string, input: TaskInput): Promise<TaskView> {
+    return this.createIn((await this.rooms.require(userId, roomId)).id, input, null);
+  }
+
+  async update(userId: string, id: string, input: TaskUpdate): Promise<TaskView> {
+    return this.change(await this.visible(userId, id), input);
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    const task = await this.visible(userId, id);
+    if (!(await this.tasks.delete(task.id))) throw notFound('Task', task.id);
+    await this.events.emit(task.room_id, 'task', { action: 'deleted', task_id: task.id });
+  }
+
+  /** An external agent reads any room's board: the agent key is trusted, the room must exist. */
+  async listForAgent(roomId: string): Promise<TaskView[]> {
+    return this.listOf((await this.existingRoom(roomId)).id);
+  }
+
+  async createForAgent(input: AgentCreateTaskDto): Promise<TaskView> {
+    return this.createIn((await this.existingRoom(input.room_id)).id, input, input.created_by ?? null);
+  }
+
+  async updateForAgent(id: string, input: TaskUpdate): Promise<TaskView> {
+    const task = await this.tasks.byId(id);
+    if (!task) throw notFound('Task', id);
+    return this.change(task, input);
+  }
+
+  private async createIn(roomId: string, input: TaskInput, createdByAgentId: string | null): Promise<TaskView> {
     if (input.assignee_id) await this.requireMember(roomId, input.assignee_id, 'assignee_id');
     if (createdByAgentId) await this.requireMember(roomId, createdByAgentId, 'created_by');
     const task = await this.tasks.create(
@@ -34,7 +72,7 @@ export class TasksService {
     return task;
   }
 
-  async update(task: TaskView, input: UpdateTaskDto): Promise<TaskView> {
+  private async change(task: TaskView, input: TaskUpdate): Promise<TaskView> {
     if (input.assignee_id) await this.requireMember(task.room_id, input.assignee_id, 'assignee_id');
     const updated = await this.tasks.update(
       task.id,
@@ -46,9 +84,17 @@ export class TasksService {
     return updated;
   }
 
-  async delete(task: TaskView): Promise<void> {
-    if (!(await this.tasks.delete(task.id))) throw notFound('Task', task.id);
-    await this.events.emit(task.room_id, 'task', { action: 'deleted', task_id: task.id });
+  /** The task when its room is visible to the user; 404 otherwise, as for an id that does not exist. */
+  private async visible(userId: string, id: string): Promise<TaskView> {
+    const task = await this.tasks.byId(id);
+    if (!task || !(await this.rooms.canSee(userId, task.room_id))) throw notFound('Task', id);
+    return task;
+  }
+
+  private async existingRoom(roomId: string) {
+    const room = await this.rooms.find(roomId);
+    if (!room) throw notFound('Room', roomId);
+    return room;
   }
 
   /** Only an agent of the room can be assigned or credited; anything else is refused by name. */

@@ -1,0 +1,8 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { UserView } from '@oz/workspace-contract';
+
+export class UserDto implements UserView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() email!: string;
+}

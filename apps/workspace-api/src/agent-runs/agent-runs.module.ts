@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { MessagesModule } from '../messages/messages.module';
+import { RoomsModule } from '../rooms/rooms.module';
+import { ActiveRuns } from './active-runs';
+import { AgentRunsController } from './agent-runs.controller';
+import { AgentRunsRepository } from './agent-runs.repository';
+import { AgentRunsService } from './agent-runs.service';
+import { ReplyWriter } from './reply-writer';
+
+@Module({
+  imports: [RoomsModule, MessagesModule, ArtifactsModule],
+  controllers: [AgentRunsController],
+  providers: [AgentRunsService, AgentRunsRepository, ActiveRuns, ReplyWriter],
+  exports: [AgentRunsService, ActiveRuns, ReplyWriter],
+})
+export class AgentRunsModule {}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import type { AgentRunView, MessageView } from '@oz/workspace-contract';
+import type { RoomRow } from './room.view';
+
+/** What the invocation module does for rooms and their messages. */
+export interface RoomRepliesHandler {
+  /** Starts the replies a person's message asks for (its @mentions of the room's agents); none while the room is paused. */
+  startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]>;
+  /** Stops every reply being written in the room (pause, delete). */
+  stopAll(roomId: string, reason: string): Promise<void>;
+}
+
+/**
+ * The door from rooms and messages to agents' replies. Replies are built from rooms and messages (the
+ * room's agents, the history, the reply itself), so the modules that write them import rooms and
+ * messages, and these two cannot import them back; InvocationModule connects the handler here when
+ * the app starts (see invocation.module.ts). Every other feature reaches replies directly.
+ */
+@Injectable()
+export class RoomReplies implements RoomRepliesHandler {
+  private handler: RoomRepliesHandler | null = null;
+
+  connect(handler: RoomRepliesHandler): void {
+    this.handler = handler;
+  }
+
+  startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]> {
+    return this.connected().startFor(room, userId, message);
+  }
+
+  stopAll(roomId: string, reason: string): Promise<void> {
+    return this.connected().stopAll(roomId, reason);
+  }
+
+  private connected(): RoomRepliesHandler {
+    if (!this.handler) throw new Error('RoomReplies was used before InvocationModule connected it');
+    return this.handler;
+  }
+}
