@@ -40,6 +40,7 @@ export async function createTestDatabase(prefix = 'oz_test'): Promise<TestDataba
  * database (42501, insufficient_privilege); such a worker finishes within moments, so try again.
  */
 async function dropWithRetry(serverUrl: string, name: string): Promise<void> {
+  await sessionsGone(serverUrl, name);
   for (let attempt = 1; ; attempt++) {
     try {
       await queryOnce(serverUrl, `drop database if exists "${name}" with (force)`);
@@ -48,5 +49,18 @@ async function dropWithRetry(serverUrl: string, name: string): Promise<void> {
       if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/**
+ * A pool's `end()` resolves when its clients have sent their goodbye, not when the server has let
+ * them go: forcing the drop at that moment terminates sessions whose clients are still reading, and
+ * they report it as an unhandled error in the test that just finished cleanly. Give them a moment.
+ */
+async function sessionsGone(serverUrl: string, name: string): Promise<void> {
+  for (const deadline = Date.now() + 2_000; Date.now() < deadline; ) {
+    const rows = await queryOnce<{ sessions: number }>(serverUrl, 'SELECT count(*)::int AS sessions FROM pg_stat_activity WHERE datname = $1', [name]);
+    if ((rows[0]?.sessions ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
