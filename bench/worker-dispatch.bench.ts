@@ -29,7 +29,7 @@ const WORKER_TOKEN = `bench-worker-${randomBytes(16).toString('hex')}`;
 const TOKEN = `bench-tenant-${randomBytes(8).toString('hex')}`;
 
 async function main(): Promise<void> {
-  execFileSync('docker', ['build', '-q', '-t', SIDECAR, join(ROOT, 'docker/sidecar')], { stdio: 'pipe' });
+  execFileSync(join(ROOT, 'docker/sidecar/build.sh'), [SIDECAR], { stdio: 'pipe' });
   execFileSync(join(ROOT, 'docker/test-task/build.sh'), [IMAGE], { stdio: 'pipe' });
   execSync('npx nx build worker', { cwd: ROOT, stdio: 'ignore' });
   const { serverUrl, embedded } = await postgresServer();

@@ -2,7 +2,8 @@
 # Builds every Oz image from this checkout with no registry:
 #
 #   docker/build-images.sh [image …]      images: control-plane workspace worker sidecar postgres redis edge
-#                                         (default: all of them)
+#                                         (default: all of them), and task-default, the default task
+#                                         image (about 1.2 GB, so only when named)
 #
 # 1. the Node base image (docker/base/build.sh) when NODE_IMAGE is the local default and it is
 #    missing or holds another Node version than the `node` devDependency;
@@ -13,7 +14,9 @@
 # Environment: OZ_IMAGE_TAG (default latest) tags the app and datastore images; NODE_IMAGE
 # (default oz-node-base:<node major>) is the base of every image, e.g. node:24-bookworm-slim where
 # a registry is reachable; OZ_BUILD_WEB=0 leaves the dashboard out of the workspace image. The
-# sidecar is always oz-sidecar:latest, the control plane's default.
+# sidecar is always oz-sidecar:latest, the control plane's default (docker/sidecar/build.sh: FROM
+# scratch with this machine's static busybox); task-default is oz-task-default:<tag>
+# (docker/task-images/default/build.sh).
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,7 @@ tag=${OZ_IMAGE_TAG:-latest}
 all="control-plane workspace worker sidecar postgres redis edge"
 images=${*:-$all}
 for image in $images; do
-  case " $all " in *" $image "*) ;; *) die "unknown image '$image' (images: $all)" ;; esac
+  case " $all task-default " in *" $image "*) ;; *) die "unknown image '$image' (images: $all task-default)" ;; esac
 done
 wants() { case " $images " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
@@ -97,7 +100,16 @@ stage_and_build() {
 if wants control-plane; then stage_and_build control-plane control-plane control-plane; fi
 if wants workspace; then stage_and_build workspace workspace-api workspace --web "$web"; fi
 if wants worker; then stage_and_build worker worker worker; fi
-if wants sidecar; then build oz-sidecar:latest -t oz-sidecar:latest docker/sidecar; fi
+if wants sidecar; then
+  started=$(date +%s)
+  docker/sidecar/build.sh oz-sidecar:latest 2>"$log" || { cat "$log" >&2; die "building oz-sidecar:latest failed"; }
+  say "oz-sidecar:latest built in $(($(date +%s) - started)) s"
+fi
+if wants task-default; then
+  started=$(date +%s)
+  BASE_IMAGE=$NODE_IMAGE docker/task-images/default/build.sh "oz-task-default:$tag" 2>"$log" || { cat "$log" >&2; die "building oz-task-default:$tag failed"; }
+  say "oz-task-default:$tag built in $(($(date +%s) - started)) s"
+fi
 for datastore in postgres redis edge; do
   if wants "$datastore"; then
     build "oz-$datastore:$tag" --build-arg DEBIAN_IMAGE="$NODE_IMAGE" -t "oz-$datastore:$tag" "docker/$datastore"

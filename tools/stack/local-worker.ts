@@ -20,10 +20,8 @@ export async function prepareLocalWorker(repoRoot: string, env: NodeJS.ProcessEn
   } catch {
     return { ok: false, why: 'none: no Docker engine is reachable, so runs with an environment stay PENDING (README, Worker mode)' };
   }
-  try {
-    await run('docker', ['image', 'inspect', SIDECAR_IMAGE], { timeout: 10_000 });
-  } catch {
-    await run('docker', ['build', '-q', '-t', SIDECAR_IMAGE, join(repoRoot, 'docker/sidecar')], { timeout: 120_000 });
-  }
+  // Built every time (seconds, cached by Docker): an image left from an older checkout would give
+  // tasks an older entrypoint.
+  await run(join(repoRoot, 'docker/sidecar/build.sh'), [SIDECAR_IMAGE], { timeout: 120_000 });
   return { ok: true, docker: version };
 }

@@ -123,6 +123,59 @@ describe.each([
     expect(server.requests[0]).toMatchObject({ stream: true, finished: true });
   });
 
+  it('calls a tool, whole or streamed with its arguments in JSON pieces', async () => {
+    const input = { command: 'echo proof > /tmp/proof', description: 'write the proof' };
+    server.enqueue({ kind: 'tool-use', name: 'Bash', input, text: 'Let me run it.', id: 'call-1' }, { kind: 'tool-use', name: 'Bash', input });
+    const whole = (await (await call(server, ask('run it'))).json()) as Record<string, unknown>;
+    const streamed = parseSse(await (await call(server, ask('run it', true))).text());
+    interface ToolEvent {
+      type?: string;
+      index?: number;
+      delta?: { type?: string; partial_json?: string; stop_reason?: string; tool_calls?: Array<{ id?: string; function: { name?: string; arguments: string } }> };
+      choices?: Array<{ delta: { tool_calls?: Array<{ id?: string; function: { name?: string; arguments: string } }> }; finish_reason: string | null }>;
+    }
+    const datas = streamed.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data) as ToolEvent);
+    if (protocol === 'openai') {
+      expect(whole).toMatchObject({
+        choices: [
+          {
+            message: { role: 'assistant', content: 'Let me run it.', tool_calls: [{ id: 'call-1', type: 'function', function: { name: 'Bash', arguments: JSON.stringify(input) } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      });
+      const calls = datas.flatMap((d) => d.choices?.[0]?.delta.tool_calls ?? []);
+      expect(calls[0]).toMatchObject({ id: expect.stringMatching(/^call_/), function: { name: 'Bash', arguments: '' } });
+      expect(calls.length).toBeGreaterThan(2);
+      expect(JSON.parse(calls.map((c) => c.function.arguments).join(''))).toEqual(input);
+      expect(datas.at(-1)?.choices?.[0]?.finish_reason).toBe('tool_calls');
+      expect(streamed.at(-1)?.data).toBe('[DONE]');
+    } else {
+      expect(whole).toMatchObject({
+        content: [
+          { type: 'text', text: 'Let me run it.' },
+          { type: 'tool_use', id: 'call-1', name: 'Bash', input },
+        ],
+        stop_reason: 'tool_use',
+      });
+      expect(streamed.map((e) => e.event)).toEqual([
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
+      ]);
+      expect(datas[1]).toMatchObject({ index: 0, content_block: { type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'Bash', input: {} } });
+      const pieces = datas.filter((d) => d.type === 'content_block_delta').map((d) => d.delta);
+      expect(pieces.every((delta) => delta?.type === 'input_json_delta')).toBe(true);
+      expect(JSON.parse(pieces.map((delta) => delta?.partial_json).join(''))).toEqual(input);
+      expect(datas[6]).toMatchObject({ delta: { stop_reason: 'tool_use' } });
+    }
+  });
+
   it('answers a scripted status in the protocol’s error format, with its headers', async () => {
     server.enqueue({ kind: 'status', status: 429, message: 'Slow down', headers: { 'retry-after': '2' } });
     const response = await call(server, ask('x'));

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 /**
  * Local stand-ins for LLM providers that speak the real wire protocols: OpenAI chat completions and
  * Anthropic messages, streaming (server-sent events) and not. Tests script each reply: an answer in
- * pieces, an error status, a hang, a dropped connection, a stream cut short or an error mid-stream.
+ * pieces, a tool call, an error status, a hang, a dropped connection, a stream cut short or an error
+ * mid-stream.
  */
 
 export type FakeReply =
@@ -31,7 +32,22 @@ export type FakeReply =
    * Streams `afterChunks` (default 1) pieces, then an in-stream error event, then ends the response
    * normally. A non-streaming request gets the error as an error status instead (see `statusOfErrorType`).
    */
-  | { kind: 'stream-error'; errorType?: string; message?: string; afterChunks?: number };
+  | { kind: 'stream-error'; errorType?: string; message?: string; afterChunks?: number }
+  /**
+   * A call of the client's tool `name` with `input` as its arguments, after `text` when given: an
+   * Anthropic `tool_use` block (`stop_reason: tool_use`) or an OpenAI `tool_calls` entry
+   * (`finish_reason: tool_calls`). Streamed, the arguments arrive as JSON pieces (`input_json_delta`,
+   * `function.arguments` deltas), as the real APIs send them. `id` defaults to a fresh one.
+   */
+  | { kind: 'tool-use'; name: string; input: Record<string, unknown>; text?: string; id?: string };
+
+/** The tool call of a `tool-use` reply, its id settled. */
+interface ToolCall {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+  text: string | undefined;
+}
 
 export type FakeProtocol = 'openai' | 'anthropic';
 
@@ -130,6 +146,9 @@ interface Protocol {
   streamPiece(exchange: Exchange, piece: string): string;
   streamClosing(exchange: Exchange, text: string): string[];
   streamError(type: string, message: string): string;
+  newToolCallId(): string;
+  toolAnswer(exchange: Exchange, call: ToolCall): unknown;
+  toolStream(exchange: Exchange, call: ToolCall): string[];
 }
 
 const openAiProtocol: Protocol = {
@@ -160,6 +179,31 @@ const openAiProtocol: Protocol = {
   streamPiece: (exchange, piece) => openAiChunk(exchange, { content: piece }, null),
   streamClosing: (exchange) => [openAiChunk(exchange, {}, 'stop'), 'data: [DONE]\n\n'],
   streamError: (type, message) => `data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n`,
+  newToolCallId: () => `call_${randomBytes(12).toString('hex')}`,
+  toolAnswer: ({ id, request }, call) => {
+    const args = JSON.stringify(call.input);
+    return {
+      id,
+      object: 'chat.completion',
+      created: unixSeconds(),
+      model: request.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: call.text ?? null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: args } }] },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: { prompt_tokens: tokens(request.prompt), completion_tokens: tokens(args), total_tokens: tokens(request.prompt) + tokens(args) },
+    };
+  },
+  toolStream: (exchange, call) => [
+    openAiChunk(exchange, { role: 'assistant', content: call.text ?? null }, null),
+    openAiChunk(exchange, { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null),
+    ...splitInto(JSON.stringify(call.input), 3).map((piece) => openAiChunk(exchange, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)),
+    openAiChunk(exchange, {}, 'tool_calls'),
+    'data: [DONE]\n\n',
+  ],
 };
 
 const anthropicProtocol: Protocol = {
@@ -208,6 +252,39 @@ const anthropicProtocol: Protocol = {
     sse('message_stop', { type: 'message_stop' }),
   ],
   streamError: (type, message) => sse('error', { type: 'error', error: { type, message } }),
+  newToolCallId: () => `toolu_${randomBytes(12).toString('hex')}`,
+  toolAnswer: ({ id, request }, call) => ({
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: request.model,
+    content: [...(call.text ? [{ type: 'text', text: call.text }] : []), { type: 'tool_use', id: call.id, name: call.name, input: call.input }],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: tokens(request.prompt), output_tokens: tokens(JSON.stringify(call.input)) },
+  }),
+  toolStream: ({ id, request }, call) => {
+    const index = call.text ? 1 : 0;
+    const input = JSON.stringify(call.input);
+    return [
+      sse('message_start', {
+        type: 'message_start',
+        message: { id, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: tokens(request.prompt), output_tokens: 1 } },
+      }),
+      ...(call.text
+        ? [
+            sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+            sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: call.text } }),
+            sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+          ]
+        : []),
+      sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } }),
+      ...splitInto(input, 3).map((piece) => sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } })),
+      sse('content_block_stop', { type: 'content_block_stop', index }),
+      sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: tokens(input) } }),
+      sse('message_stop', { type: 'message_stop' }),
+    ];
+  },
 };
 
 async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Promise<FakeLlmServer> {
@@ -396,6 +473,14 @@ async function respond(protocol: Protocol, exchange: Exchange, reply: FakeReply)
       // Let the written bytes reach the client before the connection dies.
       await sleep(20);
       exchange.cut();
+      return;
+    }
+    case 'tool-use': {
+      const call: ToolCall = { id: reply.id ?? protocol.newToolCallId(), name: reply.name, input: reply.input, text: reply.text };
+      if (!request.stream) return sendJson(res, 200, protocol.toolAnswer(exchange, call));
+      startStream(res);
+      for (const event of protocol.toolStream(exchange, call)) res.write(event);
+      res.end();
       return;
     }
     case 'stream-error': {
