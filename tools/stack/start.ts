@@ -5,11 +5,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadProviderSettings } from '../../libs/providers/src';
 import { provideDatabase, type StackDatabase } from './database';
 import { prepareLocalWorker } from './local-worker';
-import { loadLocalSecrets, type LocalSecrets } from './local-secrets';
+import { loadLocalSecrets, provideTenantKey, type LocalSecrets } from './local-secrets';
 import {
   type RunningService,
   type ServiceSpec,
@@ -23,7 +23,7 @@ const DATA_DIR = join(REPO_ROOT, '.data');
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The Nx projects whose build output stackServices() runs. */
-const BUILT_PROJECTS = ['control-plane', 'worker', 'workspace-api'];
+const BUILT_PROJECTS = ['control-plane', 'worker', 'workspace-api', 'workspace-web'];
 
 interface StackConfig {
   databaseUrl: string;
@@ -34,6 +34,8 @@ interface StackConfig {
   workspaceEvents: string;
   /** A local worker runs when Docker is there; otherwise the banner says why not. */
   worker: Awaited<ReturnType<typeof prepareLocalWorker>>;
+  /** The local worker's id; its token (secrets.localWorkerToken) connects only as this id. */
+  localWorkerId: string;
 }
 
 function stackServices(config: StackConfig): ServiceSpec[] {
@@ -46,6 +48,8 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         OZ_ADMIN_API_KEY: config.secrets.adminApiKey,
         OZ_SECRETS_KEY: config.secrets.secretsKey,
         OZ_MIGRATE_ON_START: 'true',
+        // The local worker's own token (bound to its id) joins any the operator configured.
+        OZ_WORKER_TOKENS: [process.env['OZ_WORKER_TOKENS'], `${config.localWorkerId}=${config.secrets.localWorkerToken}`].filter(Boolean).join(','),
         PORT: String(config.controlPlanePort),
         // Loopback unless told otherwise: the admin API should not reach the network by accident.
         HOST: process.env['HOST'] ?? '127.0.0.1',
@@ -63,6 +67,10 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         OZ_RUNNER_MODE: process.env['OZ_RUNNER_MODE'] ?? 'remote',
         OZ_API_BASE_URL: process.env['OZ_API_BASE_URL'] ?? `http://127.0.0.1:${config.controlPlanePort}/api/v1`,
         OZ_API_KEY: process.env['OZ_API_KEY'] ?? config.secrets.adminApiKey,
+        // Seals each user's control-plane token and agents' secrets at rest: a key of its own, not the control plane's.
+        OZ_SECRETS_KEY: config.secrets.workspaceSecretsKey,
+        // The workspace serves the dashboard it was just built with, at /.
+        OZ_WEB_DIR: join(REPO_ROOT, 'dist/apps/workspace-web/browser'),
         PORT: String(config.workspacePort),
         HOST: process.env['HOST'] ?? '127.0.0.1',
       },
@@ -75,8 +83,8 @@ function stackServices(config: StackConfig): ServiceSpec[] {
             entry: 'dist/apps/worker/main.js',
             // It retries until the control plane is up, so it needs no health check of its own.
             env: {
-              OZ_WORKER_ID: process.env['OZ_WORKER_ID'] ?? 'local',
-              OZ_WORKER_API_KEY: config.secrets.adminApiKey,
+              OZ_WORKER_ID: config.localWorkerId,
+              OZ_WORKER_API_KEY: config.secrets.localWorkerToken,
               OZ_CONTROL_PLANE_URL: `http://127.0.0.1:${config.controlPlanePort}`,
             },
           },
@@ -109,6 +117,7 @@ async function main(): Promise<number> {
       workspacePort: portFromEnv('WORKSPACE_PORT', 3000),
       workspaceEvents: process.env['REDIS_URL'] ? 'Redis Streams' : 'in-process (set REDIS_URL to run several replicas)',
       worker: await prepareLocalWorker(REPO_ROOT, process.env),
+      localWorkerId: process.env['OZ_WORKER_ID'] ?? 'local',
     };
     if (state.stopSignal) return signalExitCode(state.stopSignal);
     for (const spec of stackServices(config)) {
@@ -118,7 +127,10 @@ async function main(): Promise<number> {
     await Promise.all(state.services.map(waitUntilHealthy)).catch((error) => {
       if (!state.stopSignal) throw error; // a service stopped on request is not a failure
     });
-    if (!state.stopSignal) printBanner(config, database);
+    if (!state.stopSignal) {
+      const apiBaseUrl = `http://127.0.0.1:${config.controlPlanePort}/api/v1`;
+      printBanner(config, database, await provideTenantKey(DATA_DIR, apiBaseUrl, config.secrets.adminApiKey));
+    }
 
     // The stack lives as long as all of its services do.
     return await Promise.race(state.services.map((service) => service.exited));
@@ -169,31 +181,39 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function printBanner(config: StackConfig, database: StackDatabase): void {
+function printBanner(config: StackConfig, database: StackDatabase, tenantKey: { token: string; file: string }): void {
   const { secrets, controlPlanePort } = config;
   const base = `http://localhost:${controlPlanePort}`;
   const keyFile = secrets.adminKeyFile;
-  const bearer = keyFile ? `$(cat ${keyFile})` : '$OZ_ADMIN_API_KEY';
+  const bearer = keyFile ? `$(cat ${relative(REPO_ROOT, keyFile)})` : '$OZ_ADMIN_API_KEY';
+  const tenantFile = relative(REPO_ROOT, tenantKey.file);
   const lines = [
     '',
     'Oz Stack is running',
     `  API        ${base}/api/v1`,
     `  API docs   ${base}/api/docs`,
+    `  Dashboard  http://localhost:${config.workspacePort}/  (the first account you create is the instance admin)`,
     `  Workspace  http://localhost:${config.workspacePort}/api  (docs /api/docs; events ${config.workspaceEvents})`,
-    `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${keyFile})` : 'from OZ_ADMIN_API_KEY'}`,
+    `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${relative(REPO_ROOT, keyFile)}; for operators: issue tenant keys and worker tokens with it)` : 'from OZ_ADMIN_API_KEY'}`,
+    `  Tenant key ${tenantKey.token}  (kept in ${tenantFile}; what SDK clients use)`,
     `  Data       ${database.description}`,
     `  Providers  ${providersLine()}`,
-    `  Workers    ${workersLine(config.worker, bearer)}`,
-    `  Try        curl -H "Authorization: Bearer ${bearer}" ${base}/api/v1/agent/runs`,
+    `  Workers    ${workersLine(config, bearer, base)}`,
+    `  Try        curl -H "Authorization: Bearer $(cat ${tenantFile})" ${base}/api/v1/agent/runs`,
     'Press Ctrl-C to stop.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function workersLine(worker: StackConfig['worker'], bearer: string): string {
+function workersLine(config: StackConfig, bearer: string, base: string): string {
+  const { worker, localWorkerId, secrets } = config;
   if (worker.ok === false) return worker.why;
-  return `local (Docker ${worker.docker}); add more: OZ_WORKER_API_KEY=${bearer} npm run start:worker -- --worker-id NAME`;
+  const issue = `curl -s -X POST -H "Authorization: Bearer ${bearer}" -H 'content-type: application/json' -d '{"worker_id":"NAME"}' ${base}/api/v1/admin/worker-tokens`;
+  return (
+    `${localWorkerId} (Docker ${worker.docker}; its token, bound to ${localWorkerId}, is in ${relative(REPO_ROOT, secrets.localWorkerTokenFile)}); ` +
+    `add more: a token for each (${issue}), then OZ_WORKER_API_KEY=<token> npm run start:worker -- --worker-id NAME`
+  );
 }
 
 /** Which OZ_PROVIDER_* the control plane will use; a bad setting is the control plane's to report. */

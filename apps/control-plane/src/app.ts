@@ -5,6 +5,8 @@ import { ControlPlaneModule } from './app.module';
 import type { ControlPlaneConfig } from './config/control-plane.config';
 import { CONTROL_PLANE_MIGRATION_LOCK } from './database/data-source-options';
 import { SecretBox } from './common/secrets/secret-box';
+import { SecretsUpgrade } from './common/secrets/secrets-upgrade';
+import { CredentialsService } from './credentials/credentials.service';
 import { CONTROL_PLANE_OPENAPI, setApiPrefix } from './openapi/openapi-info';
 import { WorkerUpgradeAuth } from './workers/worker-upgrade-auth';
 import { WorkerWsAdapter } from './workers/worker-ws.adapter';
@@ -36,7 +38,7 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
     },
     (app) => {
       setApiPrefix(app);
-      app.useWebSocketAdapter(new WorkerWsAdapter(app, new WorkerUpgradeAuth(config)));
+      app.useWebSocketAdapter(new WorkerWsAdapter(app, new WorkerUpgradeAuth(app.get(CredentialsService))));
       if (config.corsOrigins) {
         app.enableCors({
           origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
@@ -52,6 +54,7 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
   try {
     if (config.migrateOnStart) await runMigrations(app.get(DataSource), CONTROL_PLANE_MIGRATION_LOCK);
     await app.get(SecretBox).verifyKey(app.get(DataSource));
+    await app.get(SecretsUpgrade).run();
   } catch (error) {
     await app.close(); // release the pool, or a failed start would keep the process alive
     throw error;

@@ -20,6 +20,13 @@ describe('the worker command', () => {
     expect(stderr).toContain('OZ_TASK_CPUS must be a positive number (got "none")');
   });
 
+  it('refuses a plain ws:// control plane on another machine (the token would cross the network in clear) with 78', async () => {
+    const { code, stderr } = await runWorkerCommand(['--worker-id', 'w1', '--control-plane-url', 'http://cp.example.com:8080'], { OZ_WORKER_API_KEY: 'worker-token-123456' }).exit;
+    expect(code).toBe(78);
+    expect(stderr).toContain('http://cp.example.com:8080 is not encrypted and not on this machine');
+    expect(stderr).toContain('--allow-insecure-ws (OZ_ALLOW_INSECURE_WS=true)');
+  });
+
   it('exits 1 and says why when no Docker engine answers', async () => {
     const { code, stderr } = await runWorkerCommand(['--worker-id', 'no-docker'], {
       OZ_WORKER_API_KEY: 'worker-token-123456',

@@ -101,8 +101,8 @@ describe('worker mode on a real Docker engine', () => {
     expect((await logLines(missing.run_id)).join('\n')).toMatch(/the claude CLI is not installed in this image/);
   }, 120_000);
 
-  it('keeps a quiet task’s run alive past its lease: pings renew it', async () => {
-    // The agent prints nothing for 8 s, longer than the 5 s lease: only the pings keep the run.
+  it('keeps a quiet task’s run alive past its lease: the worker’s reports renew it', async () => {
+    // The agent prints nothing for 8 s, longer than the 5 s lease: only the worker's reports keep the run.
     const quiet = await environment('quiet', { OZ_AGENT_COMMAND: 'sleep 8; echo finally' });
     const sdk = cp.sdk(token);
     const { run_id } = await sdk.agent.run({ prompt: 'think quietly', config: { environment_id: quiet } });

@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { readWorkerCommand } from './config/worker.config';
 import { ControlPlaneConnection } from './connection/control-plane-connection';
 import { DockerUnavailableError } from './tasks/docker-tasks';
+import { TaskNetworkError } from './tasks/task-network';
 import { WorkerModule } from './worker.module';
 
 /** 69 (EX_UNAVAILABLE): the control plane stayed unreachable for OZ_RECONNECT_MAX_ATTEMPTS attempts. */
@@ -12,7 +13,7 @@ const EXIT_UNAVAILABLE = 69;
 
 /**
  * `node main.js [flags]`, with the servers' exit codes where they apply: 78 a bad configuration, 69
- * the control plane stayed unreachable, 1 anything else, 0 after `--help` or after SIGTERM/SIGINT once
+ * the control plane stayed unreachable, 1 anything else (no Docker engine, no task network), 0 after `--help` or after SIGTERM/SIGINT once
  * every task was stopped and reported. (Not server-kit's runServer: the worker takes flags, not
  * commands, and runs until told to stop.)
  */
@@ -40,7 +41,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     // Bootstrapping checks Docker and starts connecting (TaskSupervisor.onApplicationBootstrap).
     app = await NestFactory.createApplicationContext(WorkerModule.with(command.config), { bufferLogs: true, abortOnError: false });
   } catch (error) {
-    if (!(error instanceof DockerUnavailableError)) throw error;
+    if (!(error instanceof DockerUnavailableError) && !(error instanceof TaskNetworkError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return 1;
   }

@@ -7,6 +7,7 @@ import type { WorkerConfig } from './config/worker.config';
 import { ControlPlaneConnection } from './connection/control-plane-connection';
 import { DockerTasks } from './tasks/docker-tasks';
 import { SidecarVolumes } from './tasks/sidecar-volumes';
+import { TaskNetwork } from './tasks/task-network';
 import { TaskSupervisor } from './tasks/task-supervisor';
 
 /**
@@ -24,6 +25,7 @@ export class WorkerModule {
         { provide: DOCKER, useFactory: () => new Docker() },
         SidecarVolumes,
         DockerTasks,
+        TaskNetwork,
         ControlPlaneConnection,
         TaskSupervisor,
       ],

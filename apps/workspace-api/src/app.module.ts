@@ -1,10 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
 import { AgentRoutesModule } from './agent-routes/agent-routes.module';
 import { AgentRunsModule } from './agent-runs/agent-runs.module';
 import { AgentsModule } from './agents/agents.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import type { WorkspaceConfig } from './config/workspace.config';
+import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { CoreModule } from './core/core.module';
 import { EventsModule } from './events/events.module';
 import { InvocationModule } from './invocation/invocation.module';
@@ -23,6 +25,7 @@ export class WorkspaceModule {
       imports: [
         CoreModule.with(config),
         AccountsModule,
+        AdminModule,
         AgentsModule,
         RoomsModule,
         MessagesModule,
@@ -34,6 +37,7 @@ export class WorkspaceModule {
         EventsModule,
         PublicModule,
         AgentRoutesModule,
+        ControlPlaneModule,
       ],
     };
   }

@@ -3,7 +3,10 @@ import { createHttpApp, type OpenApiOptions } from '@oz/server-kit';
 import { DataSource } from 'typeorm';
 import { WorkspaceModule } from './app.module';
 import type { WorkspaceConfig } from './config/workspace.config';
+import { SealedSecrets } from './core/sealed-secrets';
 import { migrateWorkspace } from './database/migrate';
+import { serveWeb } from './web/serve-web';
+import { WebFiles } from './web/web-files';
 
 /** The OpenAPI document's title and security schemes, served at /api/docs and committed as openapi.json. */
 export const WORKSPACE_OPENAPI: OpenApiOptions = {
@@ -23,11 +26,15 @@ export function useWorkspaceRoutes(app: NestFastifyApplication): void {
 
 /** Builds the fully configured app (not yet listening); main.ts and the tests share it. */
 export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestFastifyApplication> {
+  // The dashboard is read before anything starts: a broken build fails the start, not the first visit.
+  const web = config.web.dir ? await WebFiles.load(config.web.dir) : null;
   const app = await createHttpApp(
     WorkspaceModule.with(config),
-    { maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy, openApi: WORKSPACE_OPENAPI },
+    // Fastify's request.ip stays the TCP peer: core/client-address.ts applies OZ_TRUST_PROXY (hops, ranges) itself.
+    { maxBodyBytes: config.maxBodyBytes, trustProxy: false, openApi: WORKSPACE_OPENAPI },
     (app) => {
       useWorkspaceRoutes(app);
+      if (web) serveWeb(app, web);
       if (config.corsOrigins) {
         app.enableCors({
           origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
@@ -42,6 +49,8 @@ export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestF
   );
   try {
     if (config.migrateOnStart) await migrateWorkspace(app.get(DataSource), config.databaseSchema);
+    // Before anything seals or opens a secret: a key other than the one they were sealed with is refused.
+    await app.get(SealedSecrets).verifyKey();
   } catch (error) {
     await app.close();
     throw error;

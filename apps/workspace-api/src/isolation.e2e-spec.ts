@@ -126,6 +126,21 @@ const SESSION_ROUTES_WITHOUT_IDS: Attempt['route'][] = [
   'GET /api/notifications',
   'POST /api/notifications/read-all',
   'GET /api/events?roomId=:aRoom',
+  'GET /api/events/me',
+  // The control-plane views: with a session, each answers for the caller's own tenant (their
+  // isolation against a real control plane is in control-plane/control-plane-views.e2e-spec.ts).
+  'GET /api/cp/status',
+  'GET /api/cp/runs',
+  'POST /api/cp/runs',
+  'GET /api/cp/runs/:aRun',
+  'GET /api/cp/environments',
+  'GET /api/cp/schedules',
+  'GET /api/cp/workers',
+  'GET /api/cp/providers',
+  // The instance admin's invites (a signed-in non-admin gets 403: accounts/signup-modes.e2e-spec.ts).
+  'GET /api/admin/invites',
+  'POST /api/admin/invites',
+  'DELETE /api/admin/invites/00000000-0000-4000-8000-000000000000',
 ];
 
 /** The internal agent-key routes; a session (cookie or bearer) must never stand in for the key. */
@@ -403,7 +418,7 @@ describe('workspace API tenant isolation', () => {
       expect(tasks.items).toEqual([expect.objectContaining({ id: world.bTask, assignee: null })]);
 
       const me = await ok(b.request('GET', '/api/auth/me'));
-      expect(me).toEqual({ id: b.id, name: b.name, email: b.email });
+      expect(me).toEqual({ id: b.id, name: b.name, email: b.email, is_admin: expect.any(Boolean) });
 
       for (const body of [rooms, agents, notifications, unread, tasks, me]) expect(leaked(body)).toEqual([]);
       for (const path of ['messages', 'artifacts', 'runs']) {

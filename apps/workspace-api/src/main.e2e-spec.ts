@@ -1,4 +1,5 @@
 import { assertBuilt, createTestDatabase, freePort, queryOnce, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type TestDatabase } from '@oz/testing';
+import { workspaceMigrations } from './database/migrations';
 import { SseClient } from './testing/sse-client';
 import { TEST_PASSWORD, TEST_REDIS_URL } from './testing/workspace-harness';
 
@@ -41,7 +42,8 @@ describe('workspace API process', () => {
         const env = { DATABASE_URL: fresh.url, OZ_WORKSPACE_DB_SCHEMA: 'ws_job' };
         const first = await startBuiltApp('workspace-api', ['migrate'], env).exit;
         expect(first).toMatchObject({ code: 0, stderr: '' });
-        expect(JSON.parse(first.stdout.trim())).toEqual({ msg: 'migrations.applied', migrations: ['WorkspaceInitial1764288000000'] });
+        expect(JSON.parse(first.stdout.trim())).toEqual({ msg: 'migrations.applied', migrations: workspaceMigrations.map((m) => m.name) });
+        expect(workspaceMigrations.map((m) => m.name)[0]).toBe('WorkspaceInitial1764288000000');
         expect(await queryOnce(fresh.url, "select to_regclass('ws_job.agent_runs') is not null as found")).toEqual([{ found: true }]);
 
         const again = await startBuiltApp('workspace-api', ['migrate'], env).exit;

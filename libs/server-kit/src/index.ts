@@ -21,3 +21,5 @@ export * from './lib/util/boolean-words';
 export * from './lib/util/ids';
 export * from './lib/util/sleep';
 export * from './lib/process/run-server';
+export * from './lib/secrets/secret-box';
+export * from './lib/secrets/redaction';

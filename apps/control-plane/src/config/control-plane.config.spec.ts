@@ -78,6 +78,9 @@ describe('loadControlPlaneConfig', () => {
       port: 8080,
       host: '0.0.0.0',
       adminApiKey: ADMIN_KEY,
+      tenancy: 'registered',
+      tenantKeys: [],
+      tenantLimits: { runsPerMinute: 60, maxUnfinishedRuns: 50 },
       secretsKey: expect.any(Buffer),
       logLevel: 'info',
       corsOrigins: null,
@@ -87,14 +90,80 @@ describe('loadControlPlaneConfig', () => {
       executor: { concurrency: 8, leaseMs: 30_000, pollIntervalMs: 5_000, maxRecoveries: 3 },
       workers: {
         token: null,
+        boundTokens: [],
         sidecarImage: 'oz-sidecar:latest',
         claimTimeoutMs: 30_000,
         leaseMs: 120_000,
         retryLostRuns: false,
         pollIntervalMs: 5_000,
         logMaxLines: 5_000,
+        taskTimeoutSeconds: 7_200,
       },
       providers: expect.objectContaining({ fallbackOrder: [], queueOnSaturation: true, queueMaxWaitMs: 300_000 }),
+    });
+  });
+
+  describe('tenancy', () => {
+    it('is open by default only on a loopback bind, registered otherwise', () => {
+      for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) {
+        expect(`${host} → ${loadControlPlaneConfig({ ...minimal, HOST: host }).tenancy}`).toBe(`${host} → open`);
+      }
+      for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.10', 'oz.example.com', '128.0.0.1']) {
+        expect(`${host} → ${loadControlPlaneConfig({ ...minimal, HOST: host }).tenancy}`).toBe(`${host} → registered`);
+      }
+    });
+
+    it('follows OZ_TENANCY whatever the bind, and refuses another word', () => {
+      expect(loadControlPlaneConfig({ ...minimal, HOST: '0.0.0.0', OZ_TENANCY: 'open' }).tenancy).toBe('open');
+      expect(loadControlPlaneConfig({ ...minimal, HOST: '127.0.0.1', OZ_TENANCY: 'registered' }).tenancy).toBe('registered');
+      expect(problemsWith({ ...minimal, OZ_TENANCY: 'closed' })).toMatch(/OZ_TENANCY must be open or registered/);
+    });
+
+    it('limits tenants by default when registered, not when open, and takes explicit limits (0 is off)', () => {
+      expect(loadControlPlaneConfig({ ...minimal, HOST: '127.0.0.1' }).tenantLimits).toEqual({ runsPerMinute: 0, maxUnfinishedRuns: 0 });
+      const explicit = { ...minimal, OZ_TENANT_RUNS_PER_MINUTE: '5', OZ_TENANT_MAX_UNFINISHED_RUNS: '0' };
+      expect(loadControlPlaneConfig(explicit).tenantLimits).toEqual({ runsPerMinute: 5, maxUnfinishedRuns: 0 });
+      expect(problemsWith({ ...minimal, OZ_TENANT_RUNS_PER_MINUTE: '-1' })).toMatch(/OZ_TENANT_RUNS_PER_MINUTE/);
+    });
+  });
+
+  describe('OZ_WORKER_TOKENS', () => {
+    it('binds each token to its worker id', () => {
+      const config = loadControlPlaneConfig({ ...minimal, OZ_WORKER_TOKENS: ' build-1=token-of-build-one-1234 , build-2=token-of-build-two-1234,build-1=second-token-build-one' });
+      expect(config.workers.boundTokens).toEqual([
+        { workerId: 'build-1', token: 'token-of-build-one-1234' },
+        { workerId: 'build-2', token: 'token-of-build-two-1234' },
+        { workerId: 'build-1', token: 'second-token-build-one' },
+      ]);
+    });
+
+    it.each([
+      ['a missing "="', 'build-1', /worker_id=token pairs/],
+      ['an invalid worker id', 'warp-1=token-0123456789abcdef', /"warp-1" is not a valid worker id/],
+      ['a short token', 'build-1=short', /token of build-1 must be at least 16 characters/],
+      ['one token for two workers', 'a=token-0123456789abcdef,b=token-0123456789abcdef', /token of b is also another one's/],
+    ])('refuses %s without echoing a token', (_, value, problem) => {
+      const message = problemsWith({ ...minimal, OZ_WORKER_TOKENS: value });
+      expect(message).toMatch(problem);
+      expect(message).not.toContain('token-0123456789abcdef');
+    });
+  });
+
+  describe('OZ_TENANT_KEYS', () => {
+    it('reads name=token pairs', () => {
+      const config = loadControlPlaneConfig({ ...minimal, OZ_TENANT_KEYS: 'workspace=oz_workspace_0123456789abcdef,ci=ci-token-0123456789abcdef' });
+      expect(config.tenantKeys).toEqual([
+        { name: 'workspace', token: 'oz_workspace_0123456789abcdef' },
+        { name: 'ci', token: 'ci-token-0123456789abcdef' },
+      ]);
+    });
+
+    it('refuses a short token, a bad name, and a token that is also a worker token, without echoing it', () => {
+      expect(problemsWith({ ...minimal, OZ_TENANT_KEYS: 'ci=short' })).toMatch(/OZ_TENANT_KEYS: the token of ci must be at least 16 characters/);
+      expect(problemsWith({ ...minimal, OZ_TENANT_KEYS: 'a b=token-0123456789abcdef' })).toMatch(/OZ_TENANT_KEYS: "a b" is not a valid name/);
+      const shared = problemsWith({ ...minimal, OZ_TENANT_KEYS: 'ci=token-0123456789abcdef', OZ_WORKER_TOKENS: 'w=token-0123456789abcdef' });
+      expect(shared).toMatch(/share a token/);
+      expect(shared).not.toContain('token-0123456789abcdef');
     });
   });
 

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -9,6 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { isValidWorkerId, WORKER_ID_RULE } from '@oz/contract';
 import { loadCheckedProviderSettings, type ProviderSettings } from '@oz/providers';
 import { hkdfSync } from 'node:crypto';
 import 'reflect-metadata';
@@ -25,6 +27,9 @@ import {
 
 export { ConfigError };
 
+export const TENANCY_MODES = ['open', 'registered'] as const;
+export type Tenancy = (typeof TENANCY_MODES)[number];
+
 /**
  * Every environment variable the control plane reads, validated once at start-up. Nothing else in the
  * app touches process.env. Each variable carries its default and a one-line description; the README's
@@ -39,6 +44,32 @@ export class ControlPlaneEnv extends ServerEnv {
   @IsString()
   @MinLength(16, { message: 'OZ_ADMIN_API_KEY must be at least 16 characters' })
   OZ_ADMIN_API_KEY?: string;
+
+  @describeVariable('Who is a tenant. `open`: any bearer token of 8+ characters is a tenant of its own. `registered`: only tenant keys the admin issued (POST /api/v1/admin/tenant-keys); other tokens get 401. Default: `open` when HOST is a loopback address (127.0.0.1, ::1, localhost), else `registered`.')
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(TENANCY_MODES, { message: 'OZ_TENANCY must be open or registered' })
+  OZ_TENANCY?: Tenancy;
+
+  @describeVariable('Tenant keys set by the operator, besides those the admin issues: `workspace=<token>,ci=<token>` (name=token, tokens of 16+ characters). Each token is a tenant under any tenancy (its tenant key is sha256 of the token, as for any tenant); to revoke one, take it out and restart.', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OZ_TENANT_KEYS?: string;
+
+  @describeVariable('Runs one tenant may create per minute, counted across replicas (429 with Retry-After beyond it); 0 turns the limit off. Default: 60 with registered tenancy, off with open tenancy. The admin key is never limited.')
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  OZ_TENANT_RUNS_PER_MINUTE?: number;
+
+  @describeVariable('Unfinished runs (queued, pending, claimed or in progress) one tenant may have at once (429 with Retry-After beyond it); 0 turns the limit off. Default: 50 with registered tenancy, off with open tenancy.')
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  OZ_TENANT_MAX_UNFINISHED_RUNS?: number;
 
   @describeVariable('Allow starting without an admin key (then nobody is admin).')
   @Transform(toBoolean)
@@ -104,7 +135,13 @@ export class ControlPlaneEnv extends ServerEnv {
   @Min(0)
   OZ_EXECUTOR_MAX_RECOVERIES = 3;
 
-  @describeVariable('Token workers may connect with instead of the admin key (it grants nothing else).', { secret: true })
+  @describeVariable('Worker tokens, each bound to one worker id: `build-1=<token>,build-2=<token>` (tokens of 16+ characters). A worker token connects only as its own worker_id and opens nothing else; the admin also issues them (POST /api/v1/admin/worker-tokens).', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OZ_WORKER_TOKENS?: string;
+
+  @describeVariable('One token all workers share, connecting as any worker_id (the weak option: prefer per-worker tokens, OZ_WORKER_TOKENS). It opens nothing but the worker channel.', { secret: true })
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -121,13 +158,13 @@ export class ControlPlaneEnv extends ServerEnv {
   @Min(1)
   OZ_WORKER_CLAIM_TIMEOUT_SECONDS = 30;
 
-  @describeVariable('Seconds without any sign of a worker (messages, pings) before its runs count as lost.')
+  @describeVariable("Seconds a run stays its worker's without being renewed: our worker renews the runs it reports, the official worker's runs are renewed by any sign of it. A lapsed run waits one more lease for its worker to come back before it is failed or retried.")
   @Transform(toInt)
   @IsInt()
   @Min(5)
   OZ_WORKER_LEASE_SECONDS = 120;
 
-  @describeVariable('What happens to a run whose worker was lost: FAILED (false) or back to PENDING for another worker (true).')
+  @describeVariable('What happens to a run whose worker was lost (and did not come back): FAILED (false) or back to PENDING for another worker (true).')
   @Transform(toBoolean)
   @IsBoolean()
   OZ_WORKER_RETRY_LOST_RUNS = false;
@@ -143,6 +180,24 @@ export class ControlPlaneEnv extends ServerEnv {
   @IsInt()
   @Min(0)
   OZ_RUN_LOG_MAX_LINES = 5_000;
+
+  @describeVariable("Seconds a worker task may run when its environment sets no task_timeout_seconds; then it is stopped and its run FAILED (task_timeout).")
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OZ_TASK_TIMEOUT_SECONDS = 7_200;
+}
+
+/** A worker token from OZ_WORKER_TOKENS: it connects only as `workerId`. */
+export interface BoundWorkerToken {
+  workerId: string;
+  token: string;
+}
+
+/** A tenant key from OZ_TENANT_KEYS. */
+export interface ConfiguredTenantKey {
+  name: string;
+  token: string;
 }
 
 export interface ControlPlaneConfig {
@@ -152,6 +207,12 @@ export interface ControlPlaneConfig {
   port: number;
   host: string;
   adminApiKey: string | null;
+  /** `open`: any token is a tenant; `registered`: only issued tenant keys (see OZ_TENANCY). */
+  tenancy: Tenancy;
+  /** OZ_TENANT_KEYS: tenants under any tenancy, besides the keys the admin issues. */
+  tenantKeys: ConfiguredTenantKey[];
+  /** Per tenant, counted in the database; 0 means no limit. */
+  tenantLimits: { runsPerMinute: number; maxUnfinishedRuns: number };
   secretsKey: Buffer;
   logLevel: string;
   corsOrigins: string[] | '*' | null;
@@ -161,12 +222,15 @@ export interface ControlPlaneConfig {
   executor: { concurrency: number; leaseMs: number; pollIntervalMs: number; maxRecoveries: number };
   workers: {
     token: string | null;
+    boundTokens: BoundWorkerToken[];
     sidecarImage: string;
     claimTimeoutMs: number;
     leaseMs: number;
     retryLostRuns: boolean;
     pollIntervalMs: number;
     logMaxLines: number;
+    /** Default time limit of a task (an environment's task_timeout_seconds wins). */
+    taskTimeoutSeconds: number;
   };
   /** `OZ_PROVIDER_*` and the queue settings, read by @oz/providers (documented under Providers in the README). */
   providers: ProviderSettings;
@@ -177,11 +241,21 @@ export const CONTROL_PLANE_CONFIG = Symbol('CONTROL_PLANE_CONFIG');
 /** Reads and checks the environment once; throws ConfigError naming every bad variable. */
 export function loadControlPlaneConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
   const { parsed, problems } = parseEnv(ControlPlaneEnv, env);
+  const tenancy = parsed.OZ_TENANCY ?? (isLoopbackHost(parsed.HOST) ? 'open' : 'registered');
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_ALLOW_NO_ADMIN_KEY) {
     problems.push('OZ_ADMIN_API_KEY is required (or set OZ_ALLOW_NO_ADMIN_KEY=true)');
   }
   if (!parsed.OZ_ADMIN_API_KEY && !parsed.OZ_SECRETS_KEY) {
     problems.push('OZ_SECRETS_KEY is required when OZ_ADMIN_API_KEY is not set');
+  }
+  const boundTokens = parseNamedTokens('OZ_WORKER_TOKENS', 'worker_id', parsed.OZ_WORKER_TOKENS, problems, (id) =>
+    isValidWorkerId(id) ? null : `"${id}" is not a valid worker id (${WORKER_ID_RULE})`,
+  ).map(({ name, token }) => ({ workerId: name, token }));
+  const tenantKeys = parseNamedTokens('OZ_TENANT_KEYS', 'name', parsed.OZ_TENANT_KEYS, problems, (name) =>
+    /^[A-Za-z0-9._-]{1,100}$/.test(name) ? null : `"${name}" is not a valid name (1–100 letters, digits, dots, dashes or underscores)`,
+  );
+  if (tenantKeys.some(({ token }) => boundTokens.some((bound) => bound.token === token))) {
+    problems.push('OZ_TENANT_KEYS and OZ_WORKER_TOKENS share a token; a tenant key and a worker token must differ');
   }
   const providers = loadCheckedProviderSettings(env, problems);
   if (problems.length > 0) {
@@ -194,6 +268,12 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
     port: parsed.PORT,
     host: parsed.HOST,
     adminApiKey: parsed.OZ_ADMIN_API_KEY ?? null,
+    tenancy,
+    tenantKeys,
+    tenantLimits: {
+      runsPerMinute: parsed.OZ_TENANT_RUNS_PER_MINUTE ?? (tenancy === 'registered' ? 60 : 0),
+      maxUnfinishedRuns: parsed.OZ_TENANT_MAX_UNFINISHED_RUNS ?? (tenancy === 'registered' ? 50 : 0),
+    },
     secretsKey: parsed.OZ_SECRETS_KEY
       ? Buffer.from(parsed.OZ_SECRETS_KEY, 'base64')
       : deriveSecretsKey(parsed.OZ_ADMIN_API_KEY as string),
@@ -214,15 +294,56 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
     },
     workers: {
       token: parsed.OZ_WORKER_TOKEN ?? null,
+      boundTokens,
       sidecarImage: parsed.OZ_WORKER_SIDECAR_IMAGE,
       claimTimeoutMs: parsed.OZ_WORKER_CLAIM_TIMEOUT_SECONDS * 1000,
       leaseMs: parsed.OZ_WORKER_LEASE_SECONDS * 1000,
       retryLostRuns: parsed.OZ_WORKER_RETRY_LOST_RUNS,
       pollIntervalMs: parsed.OZ_DISPATCH_POLL_INTERVAL_MS,
       logMaxLines: parsed.OZ_RUN_LOG_MAX_LINES,
+      taskTimeoutSeconds: parsed.OZ_TASK_TIMEOUT_SECONDS,
     },
     providers: providers as ProviderSettings,
   };
+}
+
+/** Only this machine can reach a server bound to one of these: the one case where open tenancy is the default. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * `a=<token>,b=<token>`: a name (a worker id, a tenant's label) per token; one name may have several
+ * tokens (rotation), one token never several names. Problems never repeat a token.
+ */
+function parseNamedTokens(
+  variable: string,
+  nameWord: string,
+  value: string | undefined,
+  problems: string[],
+  nameProblem: (name: string) => string | null,
+): Array<{ name: string; token: string }> {
+  if (!value) return [];
+  const tokens: Array<{ name: string; token: string }> = [];
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const name = separator > 0 ? entry.slice(0, separator).trim() : '';
+    const token = separator > 0 ? entry.slice(separator + 1).trim() : '';
+    const problem = !name || !token ? null : nameProblem(name);
+    if (!name || !token) {
+      problems.push(`${variable} must be comma-separated ${nameWord}=token pairs`);
+    } else if (problem) {
+      problems.push(`${variable}: ${problem}`);
+    } else if (token.length < 16 || /\s/.test(token)) {
+      problems.push(`${variable}: the token of ${name} must be at least 16 characters without spaces`);
+    } else if (tokens.some((other) => other.token === token)) {
+      problems.push(`${variable}: the token of ${name} is also another one's; give each its own`);
+    } else {
+      tokens.push({ name, token });
+    }
+  }
+  return tokens;
 }
 
 function deriveSecretsKey(adminKey: string): Buffer {

@@ -1,7 +1,11 @@
+import { redactUrlCredentials } from '@oz/server-kit';
 import { REDACTED_SECRET, type EnvironmentItem } from '@oz/contract';
 import type { EnvironmentEntity } from './environment.entity';
 
-/** Secrets are never echoed: every key maps to the redaction marker, whoever asks (admin included). */
+/**
+ * Secrets are never echoed, whoever asks (admin included): every env_vars key maps to the redaction
+ * marker, and a repo URL's credentials show as `***`.
+ */
 export function toEnvironmentItem(environment: EnvironmentEntity): EnvironmentItem {
   return {
     id: environment.id,
@@ -9,8 +13,9 @@ export function toEnvironmentItem(environment: EnvironmentEntity): EnvironmentIt
     name: environment.name,
     description: environment.description,
     docker_image: environment.dockerImage,
-    repos: environment.repos,
+    repos: environment.repos.map(redactUrlCredentials),
     setup_commands: environment.setupCommands,
+    task_timeout_seconds: environment.taskTimeoutSeconds,
     env_vars: Object.fromEntries(environment.envVarNames.map((name) => [name, REDACTED_SECRET])),
     created_at: environment.createdAt.toISOString(),
     updated_at: environment.updatedAt.toISOString(),

@@ -61,6 +61,7 @@ describe('environments over HTTP', () => {
         repos: ['acme/api', 'https://github.com/acme/web.git'],
         setup_commands: ['npm ci', 'npm run build'],
         env_vars: { API_TOKEN: REDACTED_SECRET, DB_PASSWORD: REDACTED_SECRET },
+        task_timeout_seconds: null,
         created_at: expect.any(String),
         updated_at: expect.any(String),
       });
@@ -76,6 +77,15 @@ describe('environments over HTTP', () => {
       expect(row).toEqual({ env_var_names: [], env_vars_ciphertext: null });
     });
 
+    it('keeps a task time limit, and clears it back to the server default with null', async () => {
+      const token = tenantToken();
+      const created = await create(token, { name: 'timed', docker_image: 'node:24', task_timeout_seconds: 900 });
+      expect(created.task_timeout_seconds).toBe(900);
+      expect((await call(token, 'GET', `${BASE}/${created.id}`)).body.task_timeout_seconds).toBe(900);
+      const cleared = await call(token, 'PUT', `${BASE}/${created.id}`, { name: 'timed', docker_image: 'node:24', task_timeout_seconds: null });
+      expect(cleared.body.task_timeout_seconds).toBeNull();
+    });
+
     it('stores env_vars encrypted: no column holds a secret value, env_var_names holds only the names', async () => {
       const created = await create(tenantToken(), fullEnvironment('encrypted'));
 
@@ -87,7 +97,8 @@ describe('environments over HTTP', () => {
       expect(whole_row).not.toContain('tok-very-secret-123');
       expect(whole_row).not.toContain('hunter2-db-secret');
       expect(row.env_var_names).toEqual(['API_TOKEN', 'DB_PASSWORD']);
-      expect(row.env_vars_ciphertext).toMatch(/^v1\./);
+      // Sealed for this row: the environment id is the associated data.
+      expect(row.env_vars_ciphertext).toMatch(/^v2\./);
       // The ciphertext is what the worker will be given, so it has to open back to the exact values.
       expect(await storedSecrets(created.id)).toEqual({ API_TOKEN: 'tok-very-secret-123', DB_PASSWORD: 'hunter2-db-secret' });
     });
@@ -306,6 +317,9 @@ describe('environments over HTTP', () => {
         /at most 100 entries/,
       ],
       ['a description that is not a string', { ...valid, description: 7 }, 'description', /description must be a string/],
+      ['a task timeout that is not a whole number', { ...valid, task_timeout_seconds: 1.5 }, 'task_timeout_seconds', /must be an integer/],
+      ['a task timeout of zero', { ...valid, task_timeout_seconds: 0 }, 'task_timeout_seconds', /must not be less than 1/],
+      ['a task timeout over a week', { ...valid, task_timeout_seconds: 604_801 }, 'task_timeout_seconds', /must not be greater than 604800/],
       // PostgreSQL text cannot store NUL: these must be refused as 400, not fail the INSERT with a 500.
       ['a name with a NUL character', { ...valid, name: 'a\u0000b' }, 'name', /name must not contain NUL characters/],
       ['an image with a NUL character', { ...valid, docker_image: 'node\u0000' }, 'docker_image', /docker_image must not contain NUL characters/],

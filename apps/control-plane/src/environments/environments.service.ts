@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { REDACTED_SECRET } from '@oz/contract';
 import { randomUUID } from 'node:crypto';
 import { ownerScope, type Principal } from '../common/auth/principal';
-import { ApiException } from '@oz/server-kit';
-import { SecretBox } from '../common/secrets/secret-box';
+import { ApiException, hasUrlCredentials, redactUrlCredentials } from '@oz/server-kit';
+import { SecretBox, secretContext } from '../common/secrets/secret-box';
 import type { EnvironmentDto } from './dto/environment.dto';
 import { EnvironmentEntity } from './environment.entity';
 import { EnvironmentsRepository } from './environments.repository';
@@ -25,7 +25,7 @@ export class EnvironmentsService {
       createdAt: now,
       updatedAt: now,
     });
-    this.apply(environment, request, {});
+    this.apply(environment, request, {}, []);
     await this.saveOrConflict(environment);
     this.logger.log({ environmentId: environment.id }, 'environment.created');
     return environment;
@@ -47,9 +47,21 @@ export class EnvironmentsService {
     return new Map(found.map((e) => [e.id, e]));
   }
 
-  /** For the dispatcher only: the environment of a run, whoever owns it (the run was checked at creation). */
-  findForDispatch(id: string): Promise<EnvironmentEntity | null> {
-    return this.environments.findById(id, undefined);
+  /**
+   * For the dispatcher only: the environment of a run, whoever owns it (the run was checked at
+   * creation), with its repos as given, credentials included. Should they not open, the repos stay
+   * redacted and decryptEnvVars refuses the environment.
+   */
+  async findForDispatch(id: string): Promise<EnvironmentEntity | null> {
+    const environment = await this.environments.findById(id, undefined);
+    if (environment?.reposCiphertext) {
+      try {
+        environment.repos = this.decryptRepos(environment);
+      } catch {
+        // left to decryptEnvVars, which the dispatcher asks next and whose failure it reports
+      }
+    }
+    return environment;
   }
 
   isVisible(principal: Principal, id: string): Promise<boolean> {
@@ -62,7 +74,7 @@ export class EnvironmentsService {
    */
   async update(principal: Principal, id: string, request: EnvironmentDto): Promise<EnvironmentEntity> {
     const environment = await this.get(principal, id);
-    this.apply(environment, request, this.decryptEnvVars(environment));
+    this.apply(environment, request, this.decryptEnvVars(environment), this.decryptRepos(environment));
     environment.updatedAt = new Date();
     await this.saveOrConflict(environment);
     this.logger.log({ environmentId: id }, 'environment.updated');
@@ -78,21 +90,40 @@ export class EnvironmentsService {
     this.logger.log({ environmentId: id }, 'environment.deleted');
   }
 
-  /** Plaintext secrets, for the worker dispatcher only; never for an API response. */
+  /**
+   * Plaintext secrets, for the worker dispatcher only; never for an API response. Throws when the
+   * environment's sealed values (its repos' credentials included) do not open.
+   */
   decryptEnvVars(environment: EnvironmentEntity): Record<string, string> {
-    return environment.envVarsCiphertext ? JSON.parse(this.secrets.open(environment.envVarsCiphertext)) : {};
+    if (environment.reposCiphertext) this.decryptRepos(environment);
+    return environment.envVarsCiphertext
+      ? JSON.parse(this.secrets.open(environment.envVarsCiphertext, secretContext('environments', 'env_vars', environment.id)))
+      : {};
   }
 
-  private apply(environment: EnvironmentEntity, request: EnvironmentDto, currentSecrets: Record<string, string>): void {
+  /** The repos as given, credentials included. */
+  private decryptRepos(environment: EnvironmentEntity): string[] {
+    if (!environment.reposCiphertext) return environment.repos;
+    return JSON.parse(this.secrets.open(environment.reposCiphertext, secretContext('environments', 'repos', environment.id))) as string[];
+  }
+
+  private apply(environment: EnvironmentEntity, request: EnvironmentDto, currentSecrets: Record<string, string>, currentRepos: string[]): void {
     environment.name = request.name.trim();
     environment.dockerImage = request.docker_image;
     environment.description = request.description ?? null;
-    environment.repos = request.repos ?? [];
+    const repos = keepRedactedRepos(request.repos ?? [], currentRepos);
+    environment.repos = repos.map(redactUrlCredentials);
+    environment.reposCiphertext = repos.some(hasUrlCredentials)
+      ? this.secrets.seal(JSON.stringify(repos), secretContext('environments', 'repos', environment.id))
+      : null;
     environment.setupCommands = request.setup_commands ?? [];
+    environment.taskTimeoutSeconds = request.task_timeout_seconds ?? null;
     const secrets = request.env_vars === undefined ? currentSecrets : mergeSecrets(request.env_vars, currentSecrets);
     const names = Object.keys(secrets).sort();
     environment.envVarNames = names;
-    environment.envVarsCiphertext = names.length ? this.secrets.seal(JSON.stringify(secrets)) : null;
+    environment.envVarsCiphertext = names.length
+      ? this.secrets.seal(JSON.stringify(secrets), secretContext('environments', 'env_vars', environment.id))
+      : null;
   }
 
   private async saveOrConflict(environment: EnvironmentEntity): Promise<void> {
@@ -110,4 +141,19 @@ function mergeSecrets(given: Record<string, string>, current: Record<string, str
     else throw ApiException.badRequest(`env_vars.${name} is "${REDACTED_SECRET}" but no stored value exists to keep`);
   }
   return merged;
+}
+
+/**
+ * Repos as the environment keeps them: a URL sent back as it was shown (`https://***@host/…`) stands for
+ * the stored URL it was shown for, credentials included; one that matches no stored URL is refused.
+ */
+function keepRedactedRepos(given: string[], current: string[]): string[] {
+  return given.map((repo, index) => {
+    if (!/:\/\/\*\*\*@/.test(repo)) return repo;
+    const stored = current.find((candidate) => hasUrlCredentials(candidate) && redactUrlCredentials(candidate) === repo);
+    if (stored) return stored;
+    throw ApiException.badRequest(`repos[${index}] hides its credentials (***) but no stored repository matches it; send the URL itself`, [
+      { field: `repos[${index}]`, message: 'no stored repository matches this redacted URL' },
+    ]);
+  });
 }

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { PG_POOL } from '../database/pg-pool';
 import { ExecutionRepository } from './execution.repository';
+import { ProviderFailures } from './provider-failures';
 import { ProviderRunner } from './provider-runner';
 import { ProviderStatusController } from './provider-status.controller';
 import { ProviderStatusService } from './provider-status.service';
@@ -14,10 +15,12 @@ import { RunExecutor } from './run-executor.service';
   controllers: [ProviderStatusController],
   providers: [
     { provide: QuotaStore, inject: [PG_POOL], useFactory: (pool: Pool) => new QuotaStore(pool) },
+    { provide: ProviderFailures, useFactory: () => new ProviderFailures() },
     {
       provide: ProviderRouter,
-      inject: [CONTROL_PLANE_CONFIG, QuotaStore],
-      useFactory: (config: ControlPlaneConfig, quotas: QuotaStore) => new ProviderRouter(config.providers, quotas),
+      inject: [CONTROL_PLANE_CONFIG, QuotaStore, ProviderFailures],
+      useFactory: (config: ControlPlaneConfig, quotas: QuotaStore, failures: ProviderFailures) =>
+        new ProviderRouter(config.providers, quotas, failures.clientFactory()),
     },
     ExecutionRepository,
     ProviderRunner,

@@ -116,7 +116,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
       `UPDATE runs
        SET state = 'INPROGRESS', started_at = coalesce(started_at, now()), updated_at = now(),
            provider_key = $3, provider_type = $4, provider_model = $5, output = NULL,
-           status_message = $6, available_at = NULL
+           status_message = $6, status_detail = NULL, available_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($7)`,
       [id, owner, attempt.providerKey, attempt.providerType, attempt.model, `Calling ${attempt.providerKey} (${attempt.model})`, statesThatCanMoveToOrStay('INPROGRESS', PROVIDER_RUN_STATES)],
     );
@@ -136,26 +136,35 @@ export class ExecutionRepository implements OnApplicationShutdown {
     id: string,
     owner: string,
     to: 'SUCCEEDED' | 'FAILED',
-    changes: { output?: string | null; statusMessage: string | null },
+    changes: { output?: string | null; statusMessage: string | null; statusDetail?: string | null },
   ): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE runs
-       SET state = $3, output = CASE WHEN $4::boolean THEN $5 ELSE output END, status_message = $6,
+       SET state = $3, output = CASE WHEN $4::boolean THEN $5 ELSE output END, status_message = $6, status_detail = $8,
            completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, available_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($7)`,
-      [id, owner, to, changes.output !== undefined, changes.output ?? null, changes.statusMessage, statesThatCanMoveTo(to, PROVIDER_RUN_STATES)],
+      [
+        id,
+        owner,
+        to,
+        changes.output !== undefined,
+        changes.output ?? null,
+        changes.statusMessage,
+        statesThatCanMoveTo(to, PROVIDER_RUN_STATES),
+        changes.statusDetail ?? null,
+      ],
     );
     return result.rowCount === 1;
   }
 
   /** Every provider is saturated: back to QUEUED until `availableAt`, for any replica to take then. */
-  async requeue(id: string, owner: string, availableAt: Date, statusMessage: string): Promise<boolean> {
+  async requeue(id: string, owner: string, availableAt: Date, status: { statusMessage: string; statusDetail: string }): Promise<boolean> {
     const result = await this.bookkeeping.query(
       `UPDATE runs
        SET state = 'QUEUED', available_at = $3, saturated_since = coalesce(saturated_since, now()),
-           status_message = $4, output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+           status_message = $4, status_detail = $6, output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
        WHERE id = $1 AND lease_owner = $2 AND state = ANY($5)`,
-      [id, owner, availableAt, statusMessage, statesThatCanMoveToOrStay('QUEUED', PROVIDER_RUN_STATES)],
+      [id, owner, availableAt, status.statusMessage, statesThatCanMoveToOrStay('QUEUED', PROVIDER_RUN_STATES), status.statusDetail],
     );
     return result.rowCount === 1;
   }
@@ -166,7 +175,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
     const result = await this.bookkeeping.query(
       `UPDATE runs
        SET state = 'QUEUED', output = NULL, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-           status_message = 'Its control-plane replica stopped; waiting to run again'
+           status_message = 'Its control-plane replica stopped; waiting to run again', status_detail = NULL
        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = ANY($3)`,
       [ids, owner, statesThatCanMoveToOrStay('QUEUED', PROVIDER_RUN_STATES)],
     );

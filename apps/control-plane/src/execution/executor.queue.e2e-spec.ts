@@ -1,6 +1,6 @@
 import { createTestDatabase, startFakeOpenAiServer, type FakeLlmServer, type TestDatabase } from '@oz/testing';
 import { startControlPlane, type ControlPlaneHarness } from '../testing/control-plane-harness';
-import { inState, waitForRun } from '../testing/run-polling';
+import { inState, retrieveRun, waitForRun } from '../testing/run-polling';
 
 /**
  * Saturation: when every provider of a run is at its quota (or resting after a 429), the run waits
@@ -52,9 +52,11 @@ describe('queueing on saturation', () => {
     expect(first.state).toBe('SUCCEEDED');
 
     const { run_id } = await sdk.agent.run({ prompt: 'second' });
-    const waiting = await waitForRun(sdk, run_id, (run) => run.status_message?.message.startsWith('Waiting for a provider slot') ?? false);
+    const waiting = await waitForRun(sdk, run_id, (run) => run.status_message?.message.startsWith('Waiting for a provider to have room') ?? false);
     expect(waiting.state).toBe('QUEUED');
-    expect(waiting.status_message?.message).toMatch(/custom: 1 of 1 calls in 2 s used, free at /);
+    // Quotas are the operator's: the tenant learns until when, the admin which provider is full.
+    expect(waiting.status_message).toEqual({ message: expect.not.stringContaining('custom') });
+    expect((await retrieveRun(cp.sdk(), run_id)).status_message?.detail).toMatch(/custom: 1 of 1 calls in 2 s used, free at /);
 
     const second = await waitForRun(sdk, run_id, finished, 10_000);
     expect(second).toMatchObject({ state: 'SUCCEEDED', output: 'echo: second' });
@@ -74,7 +76,10 @@ describe('queueing on saturation', () => {
     await waitForRun(sdk, (await sdk.agent.run({ prompt: 'takes the only slot' })).run_id, finished);
     const run = await waitForRun(sdk, (await sdk.agent.run({ prompt: 'finds none' })).run_id, finished);
     expect(run.state).toBe('FAILED');
-    expect(run.status_message?.message).toMatch(/saturated and queueing is off \(OZ_QUEUE_ON_SATURATION\): custom: 1 of 1 calls/);
+    expect(run.status_message?.message).toMatch(/^No provider could answer this run: every provider it could use stayed busy/);
+    expect((await retrieveRun(cp.sdk(), run.run_id)).status_message?.detail).toMatch(
+      /saturated and queueing is off \(OZ_QUEUE_ON_SATURATION\): custom: 1 of 1 calls/,
+    );
     expect(provider.requests).toHaveLength(1);
   });
 
@@ -88,7 +93,10 @@ describe('queueing on saturation', () => {
     await waitForRun(sdk, (await sdk.agent.run({ prompt: 'takes the only slot' })).run_id, finished);
     const run = await waitForRun(sdk, (await sdk.agent.run({ prompt: 'would wait ten minutes' })).run_id, finished);
     expect(run.state).toBe('FAILED');
-    expect(run.status_message?.message).toMatch(/no slot frees within the queue limit of 5 s \(OZ_QUEUE_MAX_WAIT_SECONDS/);
+    expect(run.status_message?.message).toMatch(/^No provider could answer this run: every provider it could use stayed busy/);
+    expect((await retrieveRun(cp.sdk(), run.run_id)).status_message?.detail).toMatch(
+      /no slot frees within the queue limit of 5 s \(OZ_QUEUE_MAX_WAIT_SECONDS/,
+    );
   });
 
   it('avoids a provider that answered 429 until its Retry-After, falling back meanwhile', async () => {

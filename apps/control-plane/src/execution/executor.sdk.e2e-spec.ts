@@ -122,13 +122,16 @@ describe('provider runs through the official SDK', () => {
     expect(openai.requests.map((r) => r.model)).toEqual(['fake-gpt', 'backup-model']);
   });
 
-  it('fails with the provider’s reason on an auth error, without trying another provider or leaking the key', async () => {
+  it('fails on an auth error without trying another provider; the admin sees the provider’s reason, nobody the key', async () => {
     openai.enqueue({ kind: 'status', status: 401, message: `Incorrect API key provided: ${OPENAI_KEY}` });
     const { run_id } = await sdk().agent.run({ prompt: 'bad key' });
     const run = await waitForRun(sdk(), run_id, finished);
     expect(run.state).toBe('FAILED');
-    expect(run.status_message?.message).toMatch(/^custom: HTTP 401: Incorrect API key provided/);
-    expect(JSON.stringify(run)).not.toContain(OPENAI_KEY);
+    // The key is the operator's business: the tenant is told no provider could answer.
+    expect(run.status_message).toEqual({ message: expect.stringMatching(/^No provider could answer this run: .*the administrator can see why$/) });
+    const asAdmin = await retrieveRun(cp.sdk(), run_id);
+    expect(asAdmin.status_message?.detail).toMatch(/^custom: HTTP 401: Incorrect API key provided/);
+    expect(JSON.stringify([run, asAdmin])).not.toContain(OPENAI_KEY);
     expect(openai.requests).toHaveLength(1);
   });
 
@@ -136,7 +139,8 @@ describe('provider runs through the official SDK', () => {
     const { run_id } = await sdk().agent.run({ prompt: 'nobody home', config: { model_id: 'kimi-k2' } });
     const run = await waitForRun(sdk(), run_id, finished);
     expect(run.state).toBe('FAILED');
-    expect(run.status_message?.message).toMatch(/No provider is configured for harness kimi/);
+    expect(run.status_message?.message).toBe('No provider could answer this run: none is configured for its harness (kimi); the administrator can see why');
+    expect((await retrieveRun(cp.sdk(), run_id)).status_message?.detail).toMatch(/No provider is configured for harness kimi/);
   });
 
   it('answers through a command-line agent, prompt on stdin', async () => {

@@ -4,6 +4,7 @@ import { InjectReplicaId } from '../common/replica-id';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import type { Execution } from './execution';
 import { ExecutionRepository, type ClaimedRun } from './execution.repository';
+import { describeForTenant, ProviderFailures } from './provider-failures';
 
 /**
  * Executes one claimed provider run: routes its prompt through the ProviderRouter (fallback, quotas,
@@ -18,6 +19,7 @@ export class ProviderRunner {
     @InjectReplicaId() private readonly owner: string,
     private readonly runs: ExecutionRepository,
     private readonly router: ProviderRouter,
+    private readonly failures: ProviderFailures,
   ) {}
 
   /** Runs it to its end; when every provider was saturated, the time the requeued run is due again. */
@@ -32,11 +34,11 @@ export class ProviderRunner {
     }
     if (run.leaseRecoveries > 0) this.logger.warn({ runId: run.id, recoveries: run.leaseRecoveries }, 'run.recovered');
 
+    const selector = { modelId: run.agentConfig.model_id ?? run.modelId, harnessType: run.agentConfig.harness?.type };
     const outcome = await this.router.route(
       {
         runId: run.id,
-        modelId: run.agentConfig.model_id ?? run.modelId,
-        harnessType: run.agentConfig.harness?.type,
+        ...selector,
         prompt: run.prompt,
         system: run.agentConfig.base_prompt,
         signal: execution.controller.signal,
@@ -62,10 +64,16 @@ export class ProviderRunner {
         },
       },
     );
-    return this.record(run, outcome);
+    return this.record(run, outcome, () =>
+      describeForTenant(outcome as Exclude<RouteOutcome, { kind: 'answered' | 'cancelled' }>, this.failures.of(execution.controller.signal), {
+        settings: this.router.settings,
+        selector,
+      }),
+    );
   }
 
-  private async record(run: ClaimedRun, outcome: RouteOutcome): Promise<{ retryAt?: Date }> {
+  /** `report` says what the tenant is told (status_message) and what only the admin sees (status_detail). */
+  private async record(run: ClaimedRun, outcome: RouteOutcome, report: () => { statusMessage: string; statusDetail: string }): Promise<{ retryAt?: Date }> {
     switch (outcome.kind) {
       case 'answered': {
         const done = await this.runs.finish(run.id, this.owner, 'SUCCEEDED', { output: outcome.text, statusMessage: null });
@@ -73,12 +81,12 @@ export class ProviderRunner {
         return {};
       }
       case 'failed': {
-        const done = await this.runs.finish(run.id, this.owner, 'FAILED', { output: null, statusMessage: outcome.message });
+        const done = await this.runs.finish(run.id, this.owner, 'FAILED', { output: null, ...report() });
         if (done) this.logger.warn({ runId: run.id, reason: outcome.message }, 'run.failed');
         return {};
       }
       case 'saturated':
-        if (await this.runs.requeue(run.id, this.owner, outcome.retryAt, outcome.message)) {
+        if (await this.runs.requeue(run.id, this.owner, outcome.retryAt, report())) {
           this.logger.log({ runId: run.id, retryAt: outcome.retryAt.toISOString() }, 'run.waiting_for_slot');
           return { retryAt: outcome.retryAt };
         }

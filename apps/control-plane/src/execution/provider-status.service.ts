@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderRouter, QuotaStore } from '@oz/providers';
-import type { ProviderStatusDto, ProviderStatusListDto } from './dto/provider-status.dto';
+import type { Pool } from 'pg';
+import { InjectPool } from '../database/pg-pool';
+import type { ProviderStatusDto, ProviderStatusListDto, ProviderUsageDto } from './dto/provider-status.dto';
+
+/** The usage chart has at most this many bars over a provider's quota window. */
+const MAX_USAGE_BUCKETS = 30;
 
 /** The operator's view of the providers: configuration, quota windows and 429 pauses as they are now. */
 @Injectable()
@@ -8,6 +13,7 @@ export class ProviderStatusService {
   constructor(
     private readonly router: ProviderRouter,
     private readonly quotas: QuotaStore,
+    @InjectPool() private readonly pool: Pool,
   ) {}
 
   async list(): Promise<ProviderStatusListDto> {
@@ -32,6 +38,7 @@ export class ProviderStatusService {
           : null,
         blocked_until: usage.blockedUntil?.toISOString() ?? null,
         blocked_reason: usage.blockReason,
+        usage: provider.quota ? await this.callsPerBucket(provider.key, provider.quota.windowSeconds) : { bucket_seconds: 0, calls: [] },
       });
     }
     return {
@@ -40,5 +47,25 @@ export class ProviderStatusService {
       queue_on_saturation: settings.queueOnSaturation,
       queue_max_wait_seconds: settings.queueMaxWaitMs / 1000,
     };
+  }
+
+  /**
+   * Calls made in the quota window, per bucket of equal length, oldest first, the last ending now
+   * (the rows the quota counts: one per call made). Only providers with a quota keep such rows.
+   */
+  private async callsPerBucket(providerKey: string, windowSeconds: number): Promise<ProviderUsageDto> {
+    const bucketSeconds = Math.max(1, Math.ceil(windowSeconds / MAX_USAGE_BUCKETS));
+    const buckets = Math.ceil(windowSeconds / bucketSeconds);
+    const { rows } = await this.pool.query<{ age: number; calls: number }>(
+      `WITH now AS (SELECT clock_timestamp() AS t)
+       SELECT floor(extract(epoch FROM (now.t - u.used_at)) / $3)::int AS age, count(*)::int AS calls
+         FROM provider_quota_uses u, now
+        WHERE u.provider_key = $1 AND u.used_at > now.t - make_interval(secs => $2)
+        GROUP BY 1`,
+      [providerKey, windowSeconds, bucketSeconds],
+    );
+    const calls = new Array<number>(buckets).fill(0);
+    for (const row of rows) if (row.age >= 0 && row.age < buckets) calls[buckets - 1 - row.age] += row.calls;
+    return { bucket_seconds: bucketSeconds, calls };
   }
 }

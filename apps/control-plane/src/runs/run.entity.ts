@@ -56,8 +56,13 @@ export class RunEntity {
   @Column({ type: 'boolean', default: false })
   team!: boolean;
 
+  /** As shown: every MCP server header and env value is "<redacted>" (the values are in mcpSecretsCiphertext). */
   @Column({ name: 'agent_config', type: 'jsonb' })
   agentConfig!: AmbientAgentConfig;
+
+  /** The MCP servers' headers and env values, sealed (see RunSecrets); null when there are none. */
+  @Column({ name: 'mcp_secrets_ciphertext', type: 'text', nullable: true, select: false })
+  mcpSecretsCiphertext!: string | null;
 
   /** Attached images can be large, so they are only read when needed. */
   @Column({ type: 'jsonb', nullable: true, select: false })
@@ -69,8 +74,13 @@ export class RunEntity {
   @Column({ name: 'session_link', type: 'text', nullable: true })
   sessionLink!: string | null;
 
+  /** What the run's tenant is told; never another provider's configuration. */
   @Column({ name: 'status_message', type: 'text', nullable: true })
   statusMessage!: string | null;
+
+  /** The whole story behind status_message (which providers failed and why), for the admin only. */
+  @Column({ name: 'status_detail', type: 'text', nullable: true })
+  statusDetail!: string | null;
 
   /** The answer: a provider's text, or what a worker's task wrote (streamed in as it comes). */
   @Column({ type: 'text', nullable: true })
@@ -86,13 +96,23 @@ export class RunEntity {
   @Column({ name: 'provider_model', type: 'text', nullable: true })
   providerModel!: string | null;
 
+  /** Times a worker claimed the run: more than 1 once a lost worker's run was retried. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  /** The worker holding (or that last held) a worker run; written only by WorkerRunsRepository, read here for RunItem.worker_id. */
+  @Column({ name: 'worker_id', type: 'text', nullable: true, insert: false, update: false })
+  workerId?: string | null;
+
   // The executor's lease and queue columns (lease_owner, lease_expires_at, lease_recoveries,
-  // available_at, saturated_since) are its own business: only ExecutionRepository reads them.
+  // available_at, saturated_since) are its own business: only ExecutionRepository reads them. So are
+  // the other worker columns (dispatched_at, task_token_hash, execution_id, lease_reported,
+  // log_cursor, timeout_at): WorkerRunsRepository's.
 
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;
 
-  /** sha256 of the create request, to tell a retry from a different request reusing a key. */
+  /** HMAC-SHA256 of the create request, to tell a retry from a different request reusing a key. */
   @Column({ name: 'request_fingerprint', type: 'text', nullable: true })
   requestFingerprint!: string | null;
 

@@ -22,14 +22,17 @@ function run(overrides: Partial<RunEntity> = {}): RunEntity {
     conversationId: null,
     team: false,
     agentConfig: {},
+    mcpSecretsCiphertext: null,
     images: [{ data: 'aW1hZ2U=', mime_type: 'image/png' }],
     artifacts: [],
     sessionLink: null,
     statusMessage: null,
+    statusDetail: null,
     output: null,
     providerKey: null,
     providerType: null,
     providerModel: null,
+    attempts: 0,
     idempotencyKey: 'key-1',
     requestFingerprint: 'abc',
     createdAt: new Date('2026-01-01T10:00:00.123Z'),
@@ -41,6 +44,10 @@ function run(overrides: Partial<RunEntity> = {}): RunEntity {
 }
 
 describe('run mapper', () => {
+  it('says which worker holds a worker run (worker_id)', () => {
+    expect(toRunItem(run({ state: 'INPROGRESS', environmentId: '5b0c1e52-6f5b-4a4e-9d5c-2f1a7b9e0c22', workerId: 'build-1' })).worker_id).toBe('build-1');
+  });
+
   it('maps a run to the RunItem wire shape, with task_id as a copy of run_id and RFC 3339 times', () => {
     expect(toRunItem(run())).toEqual({
       run_id: '3f0c1e52-6f5b-4a4e-9d5c-2f1a7b9e0c11',
@@ -62,6 +69,8 @@ describe('run mapper', () => {
       status_message: null,
       output: null,
       provider: null,
+      attempts: 0,
+      worker_id: null,
     });
   });
 
@@ -97,6 +106,28 @@ describe('run mapper', () => {
       session_link: 'https://sessions.example.com/1',
       conversation_id: 'conv-1',
     });
+  });
+
+  it('tells the admin the detail behind a status message, and tenants the message only', () => {
+    const failed = run({ state: 'FAILED', statusMessage: 'No provider could answer this run', statusDetail: 'claude: HTTP 401: bad key' });
+    expect(toRunItem(failed).status_message).toEqual({ message: 'No provider could answer this run' });
+    expect(toRunItem(failed, { isAdmin: false }).status_message).toEqual({ message: 'No provider could answer this run' });
+    expect(toRunItem(failed, { isAdmin: true }).status_message).toEqual({ message: 'No provider could answer this run', detail: 'claude: HTTP 401: bad key' });
+  });
+
+  it('never shows the credentials of a URL in the output or status, nor an MCP secret in the config', () => {
+    const item = toRunItem(
+      run({
+        output: 'cloned https://x-access-token:ghp_secret1@github.com/o/r',
+        statusMessage: 'fatal: https://u:ghp_secret2@github.com/o/r not found',
+        agentConfig: { mcp_servers: { gh: { url: 'https://mcp.example.com', headers: { Authorization: 'Bearer ghp_secret3' } } } },
+      }),
+      { isAdmin: true },
+    );
+    expect(item.output).toBe('cloned https://***@github.com/o/r');
+    expect(item.status_message?.message).toBe('fatal: https://***@github.com/o/r not found');
+    expect(item.agent_config.mcp_servers?.['gh']?.headers).toEqual({ Authorization: '<redacted>' });
+    expect(JSON.stringify(item)).not.toMatch(/ghp_secret/);
   });
 
   it.each([

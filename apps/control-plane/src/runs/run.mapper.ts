@@ -1,7 +1,13 @@
+import { redactUrlCredentials } from '@oz/server-kit';
 import type { AgentRunResponse, RunItem } from '@oz/contract';
+import { withoutMcpSecrets } from '../common/secrets/mcp-secrets';
 import type { RunEntity } from './run.entity';
 
-export function toRunItem(run: RunEntity): RunItem {
+/**
+ * The run as `viewer` may see it: MCP secrets are "<redacted>" for everyone (so stored), URL
+ * credentials never show, and only the admin gets `status_message.detail` and a failed run's provider.
+ */
+export function toRunItem(run: RunEntity, viewer: { isAdmin: boolean } = { isAdmin: false }): RunItem {
   return {
     run_id: run.id,
     task_id: run.id,
@@ -12,7 +18,7 @@ export function toRunItem(run: RunEntity): RunItem {
     updated_at: run.updatedAt.toISOString(),
     started_at: run.startedAt?.toISOString() ?? null,
     source: run.source,
-    agent_config: run.agentConfig,
+    agent_config: withoutMcpSecrets(run.agentConfig).config,
     ...(run.skillSpec ? { agent_skill: { full_path: run.skillSpec, name: skillName(run.skillSpec) } } : {}),
     artifacts: run.artifacts,
     conversation_id: run.conversationId,
@@ -21,16 +27,26 @@ export function toRunItem(run: RunEntity): RunItem {
     ...(run.schedule ? { schedule: run.schedule } : {}),
     scope: { type: run.team ? 'Team' : 'User' },
     session_link: run.sessionLink,
-    status_message: run.statusMessage ? { message: run.statusMessage } : null,
-    output: run.output,
-    provider: run.providerKey
-      ? { key: run.providerKey, type: run.providerType ?? 'unknown', model: run.providerModel ?? 'unknown' }
-      : null,
+    status_message: statusMessage(run, viewer.isAdmin),
+    output: run.output === null ? null : redactUrlCredentials(run.output),
+    // Which provider a failed run was last sent to is part of the failure's detail: the admin's.
+    provider:
+      run.providerKey && (viewer.isAdmin || run.state !== 'FAILED')
+        ? { key: run.providerKey, type: run.providerType ?? 'unknown', model: run.providerModel ?? 'unknown' }
+        : null,
+    attempts: run.attempts,
+    worker_id: run.workerId ?? null,
   };
 }
 
 export function toRunResponse(run: RunEntity): AgentRunResponse {
   return { run_id: run.id, task_id: run.id, state: run.state };
+}
+
+function statusMessage(run: RunEntity, isAdmin: boolean): RunItem['status_message'] {
+  if (!run.statusMessage) return null;
+  const message = redactUrlCredentials(run.statusMessage);
+  return isAdmin && run.statusDetail ? { message, detail: redactUrlCredentials(run.statusDetail) } : { message };
 }
 
 /** `owner/repo:path/to/skill` → `skill`. */

@@ -67,7 +67,7 @@ export class RunsController {
   @ApiOkResponse({ type: RunItemDto })
   @ApiErrorResponses(404)
   async get(@CurrentPrincipal() principal: Principal, @Param('runId') runId: string): Promise<RunItem> {
-    return toRunItem(await this.runs.get(principal, runId));
+    return toRunItem(await this.runs.get(principal, runId), principal);
   }
 
   private async createRun(

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EnvironmentsModule } from '../environments/environments.module';
+import { RunSecrets } from './run-secrets';
 import { RunsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
@@ -7,7 +8,7 @@ import { RunsService } from './runs.service';
 @Module({
   imports: [EnvironmentsModule],
   controllers: [RunsController],
-  providers: [RunsService, RunsRepository],
-  exports: [RunsService],
+  providers: [RunsService, RunsRepository, RunSecrets],
+  exports: [RunsService, RunSecrets],
 })
 export class RunsModule {}

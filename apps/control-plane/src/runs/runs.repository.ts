@@ -7,7 +7,24 @@ import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { CursorPosition } from '../common/http/cursor';
 import { InjectPool } from '../database/pg-pool';
 import { RunEntity } from './run.entity';
-import { statesThatCanMoveTo } from './run-state';
+import { statesThatCanMoveTo, UNFINISHED_RUN_STATES } from './run-state';
+
+/** Per-tenant limits on creating runs; 0 turns one off. */
+export interface TenantRunLimits {
+  runsPerMinute: number;
+  maxUnfinishedRuns: number;
+}
+
+/** Why a run was not inserted, or that it was. */
+export type LimitedInsert =
+  | { outcome: 'inserted' }
+  /** A unique key (idempotency key, schedule slot) already holds a run. */
+  | { outcome: 'exists' }
+  | { outcome: 'runs_per_minute'; recent: number; retryAfterSeconds: number }
+  | { outcome: 'unfinished_runs'; unfinished: number };
+
+/** The advisory-lock class of per-tenant run creation (two-key form: the tenant is the second key). */
+const TENANT_RUNS_LOCK = 0x6f7a_7275;
 
 export interface RunFilters {
   states?: RunState[];
@@ -44,7 +61,8 @@ export class RunsRepository {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPool() private readonly pool: Pool,
   ) {
-    this.insertColumns = dataSource.getMetadata(RunEntity).columns;
+    // Columns others write (worker_id) are mapped read-only (`insert: false`) and left out here.
+    this.insertColumns = dataSource.getMetadata(RunEntity).columns.filter((column) => column.isInsert);
     const names = this.insertColumns.map((c) => c.databaseName).join(', ');
     const placeholders = this.insertColumns.map((_, i) => `$${i + 1}`).join(', ');
     this.insertSql = `INSERT INTO runs (${names}) VALUES (${placeholders}) ON CONFLICT DO NOTHING RETURNING id`;
@@ -58,15 +76,56 @@ export class RunsRepository {
    * transaction (`manager` given) it runs on that transaction's connection.
    */
   async insert(run: RunEntity, manager?: EntityManager): Promise<boolean> {
-    const params = this.insertColumns.map((column) => {
-      const value = column.getEntityValue(run);
-      // jsonb goes as JSON text: node-postgres would send a JS array as a PostgreSQL array.
-      return column.type === 'jsonb' && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null);
-    });
+    const params = this.insertParams(run);
     const rows: unknown[] = manager
       ? await manager.query(this.insertSql, params)
       : (await this.pool.query(this.insertSql, params)).rows;
     return rows.length === 1;
+  }
+
+  /**
+   * Inserts the run unless its tenant is at a limit. The tenant's creations are serialised by an
+   * advisory lock held until the transaction ends, and counted after taking it, so any number of
+   * replicas together never let a tenant past a limit. Inside `manager`'s transaction when given.
+   */
+  async insertWithinLimits(run: RunEntity, limits: TenantRunLimits, manager?: EntityManager): Promise<LimitedInsert> {
+    const check = async (query: (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>): Promise<LimitedInsert> => {
+      await query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [TENANT_RUNS_LOCK, run.tenantKey]);
+      const [counts] = await query(
+        `SELECT (SELECT count(*) FROM runs WHERE tenant_key = $1 AND $2 > 0 AND created_at > now() - interval '1 minute')::int AS recent,
+                (SELECT ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now())) FROM runs
+                  WHERE tenant_key = $1 AND $2 > 0 AND created_at > now() - interval '1 minute')::int AS frees_in,
+                (SELECT count(*) FROM runs WHERE tenant_key = $1 AND $3 > 0 AND state = ANY($4))::int AS unfinished`,
+        [run.tenantKey, limits.runsPerMinute, limits.maxUnfinishedRuns, UNFINISHED_RUN_STATES],
+      );
+      const recent = Number(counts['recent']);
+      const unfinished = Number(counts['unfinished']);
+      if (limits.runsPerMinute > 0 && recent >= limits.runsPerMinute) {
+        return { outcome: 'runs_per_minute', recent, retryAfterSeconds: Math.max(1, Number(counts['frees_in']) || 1) };
+      }
+      if (limits.maxUnfinishedRuns > 0 && unfinished >= limits.maxUnfinishedRuns) return { outcome: 'unfinished_runs', unfinished };
+      return (await query(this.insertSql, this.insertParams(run))).length === 1 ? { outcome: 'inserted' } : { outcome: 'exists' };
+    };
+    if (manager) return check((sql, params) => manager.query(sql, params));
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await check(async (sql, params) => (await client.query(sql, params)).rows);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The sealed MCP secrets of a run (see RunSecrets); null when it has none. */
+  async findMcpSecretsCiphertext(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const { rows } = await this.pool.query<{ mcp_secrets_ciphertext: string | null }>(`SELECT mcp_secrets_ciphertext FROM runs WHERE id = $1`, [id]);
+    return rows[0]?.mcp_secrets_ciphertext ?? null;
   }
 
   findById(id: string, tenantKey: string | undefined): Promise<RunEntity | null> {
@@ -76,6 +135,14 @@ export class RunsRepository {
 
   findByScheduleSlot(scheduleId: string, slot: Date): Promise<RunEntity | null> {
     return this.dataSource.getRepository(RunEntity).findOneBy({ scheduleId, scheduledFor: slot });
+  }
+
+  private insertParams(run: RunEntity): unknown[] {
+    return this.insertColumns.map((column) => {
+      const value = column.getEntityValue(run);
+      // jsonb goes as JSON text: node-postgres would send a JS array as a PostgreSQL array.
+      return column.type === 'jsonb' && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null);
+    });
   }
 
   /** The tenant's newest run created from an identical request since `since`. */

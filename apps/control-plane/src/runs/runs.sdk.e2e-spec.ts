@@ -6,6 +6,8 @@ import { createEnvironment, ownerOf, sdkError } from '../testing/run-fixtures';
 const RUN_ITEM_FIELDS = [
   'agent_config',
   'artifacts',
+  // Extension: how many times a worker took the run.
+  'attempts',
   'conversation_id',
   'created_at',
   'creator',
@@ -24,6 +26,8 @@ const RUN_ITEM_FIELDS = [
   'task_id',
   'title',
   'updated_at',
+  // Extension: the worker holding a worker run.
+  'worker_id',
 ];
 
 function image(mime_type: (typeof IMAGE_MIME_TYPES)[number], bytes: string) {
@@ -120,7 +124,15 @@ describe('runs through the official oz-agent-sdk', () => {
         agent_skill: { full_path: 'acme/tools:skills/fix-flaky/SKILL.md', name: 'fix-flaky' },
         creator: { uid: ownerOf(token).creatorUid },
       });
-      expect(run.agent_config).toEqual(config);
+      // MCP header and env values are secrets: stored sealed, shown redacted (names kept).
+      expect(run.agent_config).toEqual({
+        ...config,
+        mcp_servers: {
+          ...config.mcp_servers,
+          files: { ...config.mcp_servers.files, env: { ROOT: '<redacted>' } },
+          search: { ...config.mcp_servers.search, headers: { 'X-Team': '<redacted>' } },
+        },
+      });
       expect(run).not.toHaveProperty('images');
       expect(JSON.stringify(run)).not.toContain(images[0].data);
 
@@ -332,13 +344,15 @@ describe('runs through the official oz-agent-sdk', () => {
         status_message: null,
         output: null,
         provider: null,
+        attempts: 0,
+        worker_id: null,
       });
       expect(new Date(run.created_at).toISOString()).toBe(run.created_at);
       expect(new Date(run.created_at).getTime()).toBeGreaterThanOrEqual(before);
       expect(new Date(run.created_at).getTime()).toBeLessThanOrEqual(after);
     });
 
-    it('shows what a worker recorded: start time, session link, status message, artifacts, running sandbox', async () => {
+    it('shows what a worker recorded: start time, session link, status message, artifacts, running sandbox, which worker', async () => {
       const token = tenantToken();
       const sdk = cp.sdk(token);
       const environmentId = await createEnvironment(cp.request, token);
@@ -349,7 +363,7 @@ describe('runs through the official oz-agent-sdk', () => {
       ];
       await cp.dataSource.query(
         `UPDATE runs SET state = 'INPROGRESS', started_at = '2026-03-01T08:59:00.123Z', updated_at = '2026-03-01T10:00:00.456Z',
-                session_link = 'https://sessions.example.com/s/1', status_message = 'Running tests', artifacts = $2::jsonb
+                session_link = 'https://sessions.example.com/s/1', status_message = 'Running tests', artifacts = $2::jsonb, worker_id = 'build-3'
          WHERE id = $1`,
         [run_id, JSON.stringify(artifacts)],
       );
@@ -363,6 +377,7 @@ describe('runs through the official oz-agent-sdk', () => {
         status_message: { message: 'Running tests' },
         artifacts,
         is_sandbox_running: true,
+        worker_id: 'build-3',
       });
     });
 

@@ -1,16 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isTerminalRunState, type RunListResponse, type RunSource } from '@oz/contract';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ownerScope, type Principal } from '../common/auth/principal';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
+import { keepRedactedMcpSecrets, withoutMcpSecrets } from '../common/secrets/mcp-secrets';
+import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
 import type { CreateRunDto } from './dto/create-run.dto';
 import { DEFAULT_PAGE_SIZE, type ListRunsQueryDto } from './dto/list-runs.dto';
 import { toRunItem } from './run.mapper';
 import { RunEntity } from './run.entity';
-import { RunsRepository } from './runs.repository';
+import { RunSecrets } from './run-secrets';
+import { RunsRepository, type LimitedInsert, type TenantRunLimits } from './runs.repository';
 
 /** Where a run comes from, beyond its request body. */
 export interface RunOrigin {
@@ -24,18 +27,32 @@ export interface RunOrigin {
 /** How far back a retried create looks for its first attempt; the SDK gives up well within this. */
 const RETRY_WINDOW_MS = 10 * 60_000;
 
+/** The admin is never limited. */
+const NO_LIMITS: TenantRunLimits = { runsPerMinute: 0, maxUnfinishedRuns: 0 };
+
+/** What a tenant at its limit of unfinished runs is told to wait before trying again, in seconds. */
+const UNFINISHED_RETRY_AFTER_SECONDS = 10;
+
 @Injectable()
 export class RunsService {
   private readonly logger = new Logger('runs');
+  /** Keys the request fingerprints: a stored fingerprint must not let anyone test guesses of a secret the request held. */
+  private readonly fingerprintKey: Buffer;
 
   constructor(
     private readonly runs: RunsRepository,
     private readonly environments: EnvironmentsService,
-  ) {}
+    private readonly secrets: RunSecrets,
+    @Inject(CONTROL_PLANE_CONFIG) private readonly config: ControlPlaneConfig,
+  ) {
+    this.fingerprintKey = Buffer.from(hkdfSync('sha256', config.secretsKey, 'oz-stack', 'run-request-fingerprint', 32));
+  }
 
   /**
    * Creates a run: PENDING when it names an environment (a worker will run it), else QUEUED (the
-   * provider router will). With an idempotency key, a retry returns the run the first call made.
+   * provider router will). With an idempotency key, a retry returns the run the first call made. MCP
+   * server headers and env values are sealed, never stored in the clear. A tenant at one of its
+   * limits (runs per minute, unfinished runs) is refused with 429 and Retry-After.
    */
   async create(
     principal: Principal,
@@ -51,11 +68,19 @@ export class RunsService {
         { field: 'prompt', message: 'prompt is required unless skill or config.skill_spec is set' },
       ]);
     }
+    const { config: shownConfig, secrets } = withoutMcpSecrets(config);
+    // A new run has no stored secrets, so a "<redacted>" value (copied from a response) is refused.
+    keepRedactedMcpSecrets('config', secrets, null);
     if (config.environment_id && !(await this.environments.isVisible(principal, config.environment_id))) {
       throw ApiException.notFound('Environment', config.environment_id);
     }
 
-    const fingerprint = fingerprintOf(request);
+    const fingerprint = this.fingerprintOf(request);
+    if (origin.idempotencyKey) {
+      // Before the limits: a retry of a run already made is answered with it, whatever the tenant's count.
+      const existing = await this.runs.findByIdempotencyKey(principal.tenantKey, origin.idempotencyKey);
+      if (existing) return { run: sameRequest(existing, fingerprint), replayed: true };
+    }
     if (origin.isClientRetry && !origin.idempotencyKey) {
       // The SDK retries a create whose answer it did not get, without any key; if the first attempt
       // did create the run, hand that one back instead of starting the same work twice.
@@ -67,8 +92,9 @@ export class RunsService {
       if (earlier) return { run: earlier, replayed: true };
     }
     const now = new Date();
+    const id = randomUUID();
     const run = Object.assign(new RunEntity(), {
-      id: randomUUID(),
+      id,
       tenantKey: principal.tenantKey,
       creatorUid: principal.creatorUid,
       title: request.title?.trim() || config.name?.trim() || titleFrom(prompt) || skillSpec || 'Untitled run',
@@ -87,15 +113,18 @@ export class RunsService {
       scheduledFor: origin.schedule?.slot ?? null,
       conversationId: request.conversation_id ?? null,
       team: request.team ?? false,
-      agentConfig: { ...config },
+      agentConfig: { ...shownConfig },
+      mcpSecretsCiphertext: this.secrets.seal(id, secrets),
       images: request.images?.length ? request.images.map((i) => ({ data: i.data, mime_type: i.mime_type })) : null,
       artifacts: [],
       sessionLink: null,
       statusMessage: null,
+      statusDetail: null,
       output: null,
       providerKey: null,
       providerType: null,
       providerModel: null,
+      attempts: 0,
       idempotencyKey: origin.idempotencyKey ?? null,
       requestFingerprint: fingerprint,
       createdAt: now,
@@ -104,11 +133,38 @@ export class RunsService {
       completedAt: null,
     } satisfies RunEntity);
 
-    if (await this.runs.insert(run, manager)) {
-      this.logger.log({ runId: run.id, state: run.state, source: run.source }, 'run.created');
-      return { run, replayed: false };
+    const limits = principal.isAdmin ? NO_LIMITS : this.config.tenantLimits;
+    const inserted: LimitedInsert =
+      limits.runsPerMinute > 0 || limits.maxUnfinishedRuns > 0
+        ? await this.runs.insertWithinLimits(run, limits, manager)
+        : { outcome: (await this.runs.insert(run, manager)) ? 'inserted' : 'exists' };
+    switch (inserted.outcome) {
+      case 'inserted':
+        this.logger.log({ runId: run.id, state: run.state, source: run.source }, 'run.created');
+        return { run, replayed: false };
+      case 'exists':
+        return { run: await this.replay(principal, origin, fingerprint), replayed: true };
+      case 'runs_per_minute':
+        this.logger.warn({ creator: principal.creatorUid, limit: 'runs_per_minute', recent: inserted.recent }, 'run.limited');
+        throw new ApiException(
+          429,
+          'tenant_run_rate_limited',
+          `Too many runs: this tenant created ${inserted.recent} runs in the last minute and may create at most ` +
+            `${limits.runsPerMinute} per minute (OZ_TENANT_RUNS_PER_MINUTE); retry in ${inserted.retryAfterSeconds} s`,
+          undefined,
+          inserted.retryAfterSeconds,
+        );
+      case 'unfinished_runs':
+        this.logger.warn({ creator: principal.creatorUid, limit: 'unfinished_runs', unfinished: inserted.unfinished }, 'run.limited');
+        throw new ApiException(
+          429,
+          'tenant_unfinished_runs_limited',
+          `Too many unfinished runs: this tenant has ${inserted.unfinished} runs queued or running and may have at most ` +
+            `${limits.maxUnfinishedRuns} at once (OZ_TENANT_MAX_UNFINISHED_RUNS); retry once one has finished, or cancel one`,
+          undefined,
+          UNFINISHED_RETRY_AFTER_SECONDS,
+        );
     }
-    return { run: await this.replay(principal, origin, fingerprint), replayed: true };
   }
 
   async list(principal: Principal, query: ListRunsQueryDto): Promise<RunListResponse> {
@@ -136,7 +192,7 @@ export class RunsService {
     );
     const last = runs[runs.length - 1];
     return {
-      runs: runs.map(toRunItem),
+      runs: runs.map((run) => toRunItem(run, principal)),
       page_info: hasMore && last ? { has_next_page: true, next_cursor: encodeCursor(last) } : { has_next_page: false },
     };
   }
@@ -170,15 +226,21 @@ export class RunsService {
       ? await this.runs.findByIdempotencyKey(principal.tenantKey, origin.idempotencyKey)
       : null;
     if (!existing) throw ApiException.conflict('The run could not be created because an identical one exists');
-    if (existing.requestFingerprint !== fingerprint) {
-      throw new ApiException(
-        422,
-        'idempotency_key_reused',
-        'Idempotency-Key was already used for a different request; use a new key for a new run',
-      );
-    }
-    return existing;
+    return sameRequest(existing, fingerprint);
   }
+
+  /** Keys are sorted first: JSON objects are unordered, so a retry may send the same fields in another order. */
+  private fingerprintOf(request: CreateRunDto): string {
+    return createHmac('sha256', this.fingerprintKey).update(canonicalJson(request)).digest('hex');
+  }
+}
+
+/** The run an idempotency key names, when the request is the one that made it. */
+function sameRequest(existing: RunEntity, fingerprint: string): RunEntity {
+  if (existing.requestFingerprint !== fingerprint) {
+    throw new ApiException(422, 'idempotency_key_reused', 'Idempotency-Key was already used for a different request; use a new key for a new run');
+  }
+  return existing;
 }
 
 function titleFrom(prompt: string): string {
@@ -186,11 +248,6 @@ function titleFrom(prompt: string): string {
   // cut is made on code points so an emoji is never split into a lone surrogate.
   const firstLine = Array.from(prompt.trim().split(/\r\n|\r|\n/, 1)[0]?.trim() ?? '');
   return firstLine.length > 80 ? `${firstLine.slice(0, 77).join('')}...` : firstLine.join('');
-}
-
-/** Keys are sorted first: JSON objects are unordered, so a retry may send the same fields in another order. */
-function fingerprintOf(request: CreateRunDto): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -21,8 +21,13 @@ export class ScheduleEntity {
   @Column({ type: 'text' })
   prompt!: string;
 
+  /** As shown: every MCP server header and env value is "<redacted>" (the values are in mcpSecretsCiphertext). */
   @Column({ name: 'agent_config', type: 'jsonb' })
   agentConfig!: AmbientAgentConfig;
+
+  /** The MCP servers' headers and env values, sealed for this schedule; each run gets its own copy. */
+  @Column({ name: 'mcp_secrets_ciphertext', type: 'text', nullable: true })
+  mcpSecretsCiphertext!: string | null;
 
   @Column({ type: 'boolean' })
   enabled!: boolean;

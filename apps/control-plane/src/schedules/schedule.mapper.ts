@@ -1,4 +1,5 @@
 import type { ScheduledAgentItem } from '@oz/contract';
+import { withoutMcpSecrets } from '../common/secrets/mcp-secrets';
 import type { EnvironmentEntity } from '../environments/environment.entity';
 import type { ScheduleEntity } from './schedule.entity';
 
@@ -11,7 +12,7 @@ export function toScheduledAgentItem(schedule: ScheduleEntity, environment?: Env
     enabled: schedule.enabled,
     created_at: schedule.createdAt.toISOString(),
     updated_at: schedule.updatedAt.toISOString(),
-    agent_config: schedule.agentConfig,
+    agent_config: withoutMcpSecrets(schedule.agentConfig).config,
     history: {
       last_ran: schedule.lastRanAt?.toISOString() ?? null,
       next_run: schedule.enabled ? (schedule.nextRunAt?.toISOString() ?? null) : null,

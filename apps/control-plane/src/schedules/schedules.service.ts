@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ScheduledAgentItem } from '@oz/contract';
+import type { AmbientAgentConfig, ScheduledAgentItem } from '@oz/contract';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ownerScope, type Principal } from '../common/auth/principal';
 import { ApiException } from '@oz/server-kit';
+import { keepRedactedMcpSecrets, withMcpSecrets, withoutMcpSecrets, type McpSecrets } from '../common/secrets/mcp-secrets';
+import { SecretBox, secretContext } from '../common/secrets/secret-box';
+import { CredentialsService } from '../credentials/credentials.service';
 import { EnvironmentsService } from '../environments/environments.service';
 import { RunsService } from '../runs/runs.service';
 import { nextCronSlot } from './cron';
@@ -20,6 +23,8 @@ export class SchedulesService {
     private readonly schedules: SchedulesRepository,
     private readonly environments: EnvironmentsService,
     private readonly runs: RunsService,
+    private readonly box: SecretBox,
+    private readonly credentials: CredentialsService,
   ) {}
 
   async create(principal: Principal, request: CreateScheduleDto): Promise<ScheduledAgentItem> {
@@ -100,12 +105,21 @@ export class SchedulesService {
       creatorUid: schedule.creatorUid,
     };
     try {
+      if (!owner.isAdmin && !(await this.credentials.tenantMayAct(owner.tenantKey))) {
+        throw new ApiException(403, 'not_authorized', "The schedule's tenant key was revoked (or never issued): it starts no runs");
+      }
+      let config: AmbientAgentConfig;
+      try {
+        config = withMcpSecrets(schedule.agentConfig, this.openSecrets(schedule));
+      } catch {
+        throw new ApiException(500, 'internal_error', "The schedule's MCP secrets cannot be decrypted; set them again (PUT)");
+      }
       // In a savepoint: a database error creating this run must not roll back the whole batch, or the
       // same schedule would fail first in every poll and block the ones behind it.
       const { run } = await manager.transaction((savepoint) =>
         this.runs.create(
           owner,
-          { prompt: schedule.prompt, config: schedule.agentConfig, team: schedule.team },
+          { prompt: schedule.prompt, config, team: schedule.team },
           {
             source: 'SCHEDULED_AGENT',
             schedule: { id: schedule.id, name: schedule.name, cronSchedule: schedule.cronSchedule, slot },
@@ -137,11 +151,20 @@ export class SchedulesService {
     schedule.name = request.name.trim();
     schedule.cronSchedule = request.cron_schedule.trim();
     schedule.prompt = request.prompt;
-    schedule.agentConfig = { ...(request.agent_config ?? {}) };
+    const { config, secrets } = withoutMcpSecrets({ ...(request.agent_config ?? {}) });
+    const kept = keepRedactedMcpSecrets('agent_config', secrets, this.openSecrets(schedule));
+    schedule.agentConfig = config;
+    schedule.mcpSecretsCiphertext = kept ? this.box.seal(JSON.stringify(kept), secretContext('schedules', 'mcp_secrets', schedule.id)) : null;
     if (!enabled) schedule.nextRunAt = null;
     else if (cronChanged || !schedule.enabled || !schedule.nextRunAt) schedule.nextRunAt = nextCronSlot(schedule.cronSchedule, now);
     schedule.enabled = enabled;
     schedule.updatedAt = now;
+  }
+
+  /** The schedule's MCP headers and env values, opened (null when it has none). */
+  private openSecrets(schedule: ScheduleEntity): McpSecrets | null {
+    if (!schedule.mcpSecretsCiphertext) return null;
+    return JSON.parse(this.box.open(schedule.mcpSecretsCiphertext, secretContext('schedules', 'mcp_secrets', schedule.id))) as McpSecrets;
   }
 
   private async find(principal: Principal, id: string): Promise<ScheduleEntity> {

@@ -7,6 +7,7 @@ import { RUN_PENDING_CHANNEL } from '../database/channels';
 import { PgNotifications } from '../database/pg-notifications';
 import type { EnvironmentEntity } from '../environments/environment.entity';
 import { EnvironmentsService } from '../environments/environments.service';
+import { RunSecrets } from '../runs/run-secrets';
 import { taskAssignment } from './task-assignment';
 import { WorkerRegistry, type WorkerConnection } from './worker-registry';
 import { WorkerRunsRepository, type DispatchedRun } from './worker-runs.repository';
@@ -27,6 +28,8 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
   );
   private readonly unlisten: Array<() => void> = [];
   private poll: NodeJS.Timeout | undefined;
+  /** Dispatches due when a connection's back-off after a rejection ends. */
+  private readonly later = new Set<NodeJS.Timeout>();
   private stopping = false;
 
   constructor(
@@ -36,6 +39,7 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     private readonly registry: WorkerRegistry,
     private readonly environments: EnvironmentsService,
     private readonly notifications: PgNotifications,
+    private readonly runSecrets: RunSecrets,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,12 +54,23 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     this.stopping = true;
     this.unlisten.forEach((stop) => stop());
     clearInterval(this.poll);
+    this.later.forEach((timer) => clearTimeout(timer));
     await this.dispatching.idle();
   }
 
   /** Assigns what it can now; coalesced, so a burst of notifications costs one round. */
   dispatch(): void {
     if (!this.stopping) this.dispatching.request();
+  }
+
+  /** Dispatches again in `ms` (when a rejecting connection's back-off is over), not only at the next poll. */
+  dispatchAfter(ms: number): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      this.later.delete(timer);
+      this.dispatch();
+    }, ms);
+    this.later.add(timer);
   }
 
   private async assignWhileCapacity(): Promise<void> {
@@ -70,6 +85,7 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
         preferred.workerId,
         this.config.workers.claimTimeoutMs,
         sha256(token),
+        this.config.workers.taskTimeoutSeconds,
       );
       if (!run) return;
       const connection = free.find((c) => c.workerId === run.workerId);
@@ -89,8 +105,17 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     if (!environment) return this.failUnassignable(run, `its environment ${run.environmentId} no longer exists`);
     const envVars = this.secretsOf(environment, run);
     if (!envVars) return this.failUnassignable(run, 'the secrets of its environment cannot be decrypted');
+    // The run's MCP headers/env are stored sealed ("<redacted>" in agent_config); the worker gets them opened.
+    let agentConfig: DispatchedRun['agentConfig'] | null;
+    try {
+      agentConfig = await this.runSecrets.agentConfigForWorker(run.id, run.agentConfig);
+    } catch (error) {
+      this.logger.error({ err: error, runId: run.id }, 'dispatch.run_secrets_failed');
+      return 'not_sent';
+    }
+    if (!agentConfig) return this.failUnassignable(run, 'the MCP secrets of its config cannot be decrypted');
 
-    const assignment = taskAssignment(run, environment, envVars, { sidecarImage: this.config.workers.sidecarImage, taskToken });
+    const assignment = taskAssignment({ ...run, agentConfig }, environment, envVars, { sidecarImage: this.config.workers.sidecarImage, taskToken });
     this.registry.hold(connection, run.id);
     try {
       await this.registry.send(connection, { type: 'task_assignment', data: assignment });

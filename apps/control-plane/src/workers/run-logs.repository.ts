@@ -13,14 +13,21 @@ export interface RunLogLine {
 export class RunLogsRepository {
   constructor(@InjectPool() private readonly pool: Pool) {}
 
-  /** Appends lines to a run `workerId` holds, and drops the oldest beyond `maxLines`. */
-  async append(id: string, workerId: string, lines: string[], maxLines: number): Promise<void> {
+  /**
+   * Appends lines to a run `workerId` holds (in `executionId`, when the worker names one), and drops
+   * the oldest beyond `maxLines`. `cursor` is where the lines end in the container's log: kept on the
+   * run, so a restarted worker that adopts the task reads on from there.
+   */
+  async append(id: string, workerId: string, executionId: string | null, lines: string[], cursor: string | null, maxLines: number): Promise<void> {
     if (!lines.length) return;
     await this.pool.query(
-      `WITH owned AS (SELECT id FROM runs WHERE id = $1 AND worker_id = $2),
+      `WITH owned AS (
+              UPDATE runs SET log_cursor = coalesce($5, log_cursor)
+              WHERE id = $1 AND worker_id = $2 AND ($4::text IS NULL OR execution_id::text = $4::text)
+              RETURNING id),
             added AS (INSERT INTO run_logs (run_id, line) SELECT owned.id, line FROM owned, unnest($3::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n RETURNING id)
        SELECT count(*) FROM added`,
-      [id, workerId, lines],
+      [id, workerId, lines, executionId, cursor],
     );
     await this.pool.query(
       `DELETE FROM run_logs WHERE run_id = $1 AND id <= (SELECT id FROM run_logs WHERE run_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,

@@ -4,21 +4,23 @@ import type { DispatchedRun } from './worker-runs.repository';
 describe('the task assignment', () => {
   const run: DispatchedRun = {
     id: 'run-1',
+    executionId: 'exec-1',
     title: 'Fix the bug',
     prompt: 'Fix the login bug',
     environmentId: 'env-1',
     agentConfig: { environment_id: 'env-1' },
     workerId: 'w1',
     team: false,
+    timeoutSeconds: 900,
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     updatedAt: new Date('2026-01-01T00:00:01.000Z'),
   };
   const environment = { dockerImage: 'node:22', repos: ['acme/app', 'acme/lib'], setupCommands: ['npm ci', 'npm test'] };
 
-  it('carries the task, the images and the entrypoint variables, one item per line', () => {
+  it('carries the task, this execution, the images, the time limit and the entrypoint variables, one item per line', () => {
     expect(taskAssignment(run, environment, { API_TOKEN: 's3cret', REGION: 'eu' }, { sidecarImage: 'oz-sidecar:1', taskToken: 'tok' })).toEqual({
       task_id: 'run-1',
-      execution_id: 'run-1',
+      execution_id: 'exec-1',
       task: {
         id: 'run-1',
         title: 'Fix the bug',
@@ -37,6 +39,7 @@ describe('the task assignment', () => {
         OZ_ENV_SETUP_COMMANDS: 'npm ci\nnpm test',
         OZ_ENV_VARS: 'API_TOKEN=s3cret\nREGION=eu',
       },
+      task_timeout_seconds: 900,
     });
   });
 

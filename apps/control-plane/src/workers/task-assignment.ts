@@ -3,8 +3,9 @@ import type { EnvironmentEntity } from '../environments/environment.entity';
 import type { DispatchedRun } from './worker-runs.repository';
 
 /**
- * The official `task_assignment` for a run: the task, its environment (secrets in `envVars`, decrypted
- * only for this message) and the variables the sidecar's entrypoint reads.
+ * The official `task_assignment` for one execution of a run: the task, its environment (secrets in
+ * `envVars`, decrypted only for this message), the variables the sidecar's entrypoint reads, and (an
+ * extension the official worker ignores) the execution's time limit.
  */
 export function taskAssignment(
   run: DispatchedRun,
@@ -14,7 +15,7 @@ export function taskAssignment(
 ): TaskAssignment {
   return {
     task_id: run.id,
-    execution_id: run.id,
+    execution_id: run.executionId,
     task: {
       id: run.id,
       title: run.title,
@@ -37,5 +38,6 @@ export function taskAssignment(
       ...(run.agentConfig.harness?.type ? { OZ_HARNESS: run.agentConfig.harness.type } : {}),
       ...(run.agentConfig.model_id ? { OZ_MODEL_ID: run.agentConfig.model_id } : {}),
     },
+    task_timeout_seconds: run.timeoutSeconds,
   };
 }

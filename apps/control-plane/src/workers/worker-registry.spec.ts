@@ -65,17 +65,54 @@ describe('the worker registry', () => {
     expect(new Set(firsts)).toEqual(new Set(['a', 'b']));
   });
 
-  it('offers nothing to a connection that said it is full until one of its tasks ends, nor to a closed one', () => {
+  it('offers nothing to a closed connection', () => {
     const workers = registry();
-    const full = connect(workers, 'full');
-    const closed = connect(workers, 'closed');
-    workers.hold(full.connection, 'run-1');
-    workers.markFull(full.connection);
-    closed.socket.close();
-
+    connect(workers, 'closed').socket.close();
     expect(workers.withCapacity()).toEqual([]);
+  });
+
+  it('offers work again to a connection that rejected while holding no task, after a back-off that doubles per rejection', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const workers = registry();
+    const lone = connect(workers, 'lone').connection;
+
+    expect(workers.rejected(lone)).toBe(1_000);
+    expect(workers.withCapacity()).toEqual([]);
+    jest.advanceTimersByTime(1_000);
+    expect(workers.withCapacity()).toEqual([lone]);
+    expect(workers.rejected(lone)).toBe(2_000);
+    jest.advanceTimersByTime(1_999);
+    expect(workers.withCapacity()).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(workers.withCapacity()).toEqual([lone]);
+    for (let i = 0; i < 10; i++) workers.rejected(lone);
+    expect(workers.rejected(lone)).toBe(30_000);
+  });
+
+  it('ends the back-off when a task ends on that connection (a reconnected worker finishing what it claimed before) or it claims one', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const workers = registry();
+    const reconnected = connect(workers, 'w', 2).connection;
+    workers.rejected(reconnected);
+    workers.freed(reconnected);
+    expect(workers.withCapacity()).toEqual([reconnected]);
+    workers.rejected(reconnected);
+    workers.hold(reconnected, 'run-2');
+    workers.claimed(reconnected, 'run-2');
+    expect(workers.withCapacity()).toEqual([reconnected]);
+  });
+
+  it('counts what a connection reports as what it holds: a reconnected worker is as full as it is', () => {
+    const workers = registry();
+    const { connection } = connect(workers, 'w', 2);
+    expect(workers.reportsRuns(connection)).toBe(false);
+    workers.hold(connection, 'run-1');
+    workers.reported(connection, ['run-1', 'run-2']);
+    expect(workers.reportsRuns(connection)).toBe(true);
+    expect(workers.withCapacity()).toEqual([]);
+    expect(workers.connectionFor('run-2', 'other')).toBe(connection);
     workers.release('run-1');
-    expect(workers.withCapacity()).toEqual([full.connection]);
+    expect(workers.withCapacity()).toEqual([connection]);
   });
 
   it('finds the connection holding a task, else an open one of its worker', () => {

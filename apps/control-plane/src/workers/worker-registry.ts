@@ -20,12 +20,21 @@ export interface ConnectingWorker {
   maxConcurrentTasks: number | null;
 }
 
+/** After a task_rejected a connection is offered nothing for this long, doubling with each rejection in a row. */
+export const FIRST_REJECTION_BACKOFF_MS = 1_000;
+export const MAX_REJECTION_BACKOFF_MS = 30_000;
+
 interface ConnectionState {
   socket: WebSocket;
-  /** Runs assigned through this connection and not yet ended. */
-  tasks: Set<string>;
-  /** Set by a task_rejected: no more assignments until one of its tasks ends. */
-  full: boolean;
+  /** Runs assigned through this connection whose claim has not arrived. */
+  awaitingClaim: Set<string>;
+  /** Runs this connection's worker executes: what it last reported, plus what it claimed since. */
+  running: Set<string>;
+  /** It sent `running_tasks`: only its reports renew its runs' leases (our worker; never the official one). */
+  reportsRuns: boolean;
+  /** task_rejected in a row, and until when it is offered nothing (the back-off). */
+  rejections: number;
+  offerAgainAt: number;
   /** When a sign of life last counted (see `noteSignOfLife`). */
   lastSeenAt: number;
   /** False from a ping until its pong. */
@@ -34,9 +43,10 @@ interface ConnectionState {
 
 /**
  * The worker connections of this replica and their presence, and the only code that changes a
- * connection's state (its tasks, whether it is full, its liveness). Each replica dispatches only to its
- * own connections; a worker connected to several replicas (or reconnecting to another) is simply
- * several connections. Presence is kept in `worker_connections` so every replica can list workers.
+ * connection's state (its tasks, whether it reports them, its back-off after a rejection, its
+ * liveness). Each replica dispatches only to its own connections; a worker connected to several
+ * replicas (or reconnecting to another) is simply several connections. Presence is kept in
+ * `worker_connections` so every replica can list workers.
  */
 @Injectable()
 export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -67,7 +77,16 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   /** A worker's socket was accepted: its connection. Synchronous, so the caller can listen before any frame arrives. */
   add(socket: WebSocket, worker: ConnectingWorker): WorkerConnection {
     const connection: WorkerConnection = { id: randomUUID(), workerId: worker.workerId, maxConcurrentTasks: worker.maxConcurrentTasks };
-    const state: ConnectionState = { socket, tasks: new Set(), full: false, lastSeenAt: 0, answeredPing: true };
+    const state: ConnectionState = {
+      socket,
+      awaitingClaim: new Set(),
+      running: new Set(),
+      reportsRuns: false,
+      rejections: 0,
+      offerAgainAt: 0,
+      lastSeenAt: 0,
+      answeredPing: true,
+    };
     socket.on('pong', () => (state.answeredPing = true));
     this.states.set(connection, state);
     this.open.set(socket, connection);
@@ -86,21 +105,21 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     if (!connection) return;
     this.open.delete(socket);
     await this.presence.closed(connection.id).catch(() => undefined);
-    this.logger.log({ workerId: connection.workerId, connectionId: connection.id, tasks: this.stateOf(connection).tasks.size }, 'worker.disconnected');
+    this.logger.log({ workerId: connection.workerId, connectionId: connection.id, tasks: this.load(connection) }, 'worker.disconnected');
   }
 
-  /** Connections that may take one more run, least loaded first, ties taken in turn. */
+  /** Connections that may take one more run (not backing off after a rejection), least loaded first, ties taken in turn. */
   withCapacity(): WorkerConnection[] {
+    const now = Date.now();
     const open = [...this.open.values()].filter((c) => {
-      const { socket, full } = this.stateOf(c);
-      return socket.readyState === socket.OPEN && !full;
+      const { socket, offerAgainAt } = this.stateOf(c);
+      return socket.readyState === socket.OPEN && now >= offerAgainAt;
     });
-    const load = (c: WorkerConnection) => this.stateOf(c).tasks.size;
-    const free = open.filter((c) => c.maxConcurrentTasks === null || load(c) < c.maxConcurrentTasks);
+    const free = open.filter((c) => c.maxConcurrentTasks === null || this.load(c) < c.maxConcurrentTasks);
     this.roundRobin++;
     return free
       .map((c, i) => ({ c, order: (i + this.roundRobin) % Math.max(1, free.length) }))
-      .sort((a, b) => load(a.c) - load(b.c) || a.order - b.order)
+      .sort((a, b) => this.load(a.c) - this.load(b.c) || a.order - b.order)
       .map(({ c }) => c);
   }
 
@@ -108,7 +127,10 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   connectionFor(taskId: string, workerId: string | null): WorkerConnection | undefined {
     const all = [...this.open.values()];
     return (
-      all.find((c) => this.stateOf(c).tasks.has(taskId)) ??
+      all.find((c) => {
+        const { running, awaitingClaim } = this.stateOf(c);
+        return running.has(taskId) || awaitingClaim.has(taskId);
+      }) ??
       all.find((c) => {
         const { socket } = this.stateOf(c);
         return c.workerId === workerId && socket.readyState === socket.OPEN;
@@ -116,27 +138,70 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     );
   }
 
-  /** `taskId` now takes a slot of `connection` (assigned through it, or claimed on it). */
+  /** `taskId` was assigned through `connection`: it takes a slot until claimed, handed back or ended. */
   hold(connection: WorkerConnection, taskId: string): void {
-    this.stateOf(connection).tasks.add(taskId);
+    this.stateOf(connection).awaitingClaim.add(taskId);
+  }
+
+  /** `connection`'s worker claimed `taskId` (it may have been assigned through another connection): it runs there now. */
+  claimed(connection: WorkerConnection, taskId: string): void {
+    const state = this.stateOf(connection);
+    state.awaitingClaim.delete(taskId);
+    state.running.add(taskId);
+    state.rejections = 0;
+    state.offerAgainAt = 0;
   }
 
   /** The assignment of `taskId` never reached `connection`: its slot is free again. */
   drop(connection: WorkerConnection, taskId: string): void {
-    this.stateOf(connection).tasks.delete(taskId);
+    const state = this.stateOf(connection);
+    state.awaitingClaim.delete(taskId);
+    state.running.delete(taskId);
   }
 
   /** A task ended (or was handed back): free its slot wherever it was. */
   release(taskId: string): void {
-    for (const connection of this.open.values()) {
-      const state = this.stateOf(connection);
-      if (state.tasks.delete(taskId)) state.full = false;
-    }
+    for (const connection of this.open.values()) this.drop(connection, taskId);
   }
 
-  /** The worker said it is full (task_rejected): offer it nothing until one of its tasks ends. */
-  markFull(connection: WorkerConnection): void {
-    this.stateOf(connection).full = true;
+  /**
+   * A task ended with a report on `connection`: its worker has room again, whichever connection the
+   * task was assigned through (a reconnected worker finishes tasks claimed on its old connection), so
+   * any back-off ends.
+   */
+  freed(connection: WorkerConnection): void {
+    const state = this.stateOf(connection);
+    state.rejections = 0;
+    state.offerAgainAt = 0;
+  }
+
+  /**
+   * The worker said it is full (task_rejected): offer it nothing for a back-off that doubles with each
+   * rejection in a row (1 s up to 30 s), then try again, so a worker that rejects while holding no task
+   * of this connection is not starved. Returns the back-off, for the caller to dispatch again after it.
+   */
+  rejected(connection: WorkerConnection): number {
+    const state = this.stateOf(connection);
+    const backoff = Math.min(FIRST_REJECTION_BACKOFF_MS * 2 ** state.rejections, MAX_REJECTION_BACKOFF_MS);
+    state.rejections++;
+    state.offerAgainAt = Date.now() + backoff;
+    return backoff;
+  }
+
+  /**
+   * `connection` reported the tasks its worker executes (running_tasks): from now on only its reports
+   * renew its runs' leases, and they are what it holds (reconnected, it holds what it runs, not nothing).
+   */
+  reported(connection: WorkerConnection, taskIds: string[]): void {
+    const state = this.stateOf(connection);
+    state.reportsRuns = true;
+    state.running = new Set(taskIds);
+    for (const id of taskIds) state.awaitingClaim.delete(id);
+  }
+
+  /** True once the connection reported its tasks (our worker); the official worker never does. */
+  reportsRuns(connection: WorkerConnection): boolean {
+    return this.stateOf(connection).reportsRuns;
   }
 
   /**
@@ -159,6 +224,13 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   send(connection: WorkerConnection, message: ServerToWorkerMessage): Promise<void> {
     const { socket } = this.stateOf(connection);
     return new Promise((resolve, reject) => socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())));
+  }
+
+  private load(connection: WorkerConnection): number {
+    const { running, awaitingClaim } = this.stateOf(connection);
+    let load = running.size;
+    for (const id of awaitingClaim) if (!running.has(id)) load++;
+    return load;
   }
 
   /** A connection that did not answer the previous ping is dead, whatever TCP thinks. */

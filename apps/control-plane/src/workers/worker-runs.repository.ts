@@ -4,15 +4,19 @@ import type { Pool } from 'pg';
 import { InjectPool } from '../database/pg-pool';
 import { statesThatCanMoveTo, WORKER_RUN_STATES } from '../runs/run-state';
 
-/** A worker run as the dispatcher claimed it for a connection. */
+/** A worker run as the dispatcher claimed it for a connection: one execution of it. */
 export interface DispatchedRun {
   id: string;
+  /** This assignment's id: messages naming another execution (an earlier attempt's container) are stale. */
+  executionId: string;
   title: string;
   prompt: string;
   environmentId: string;
   agentConfig: AmbientAgentConfig;
   workerId: string;
   team: boolean;
+  /** Seconds the task may run: its environment's limit, else the default. */
+  timeoutSeconds: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,14 +24,53 @@ export interface DispatchedRun {
 /** How a worker run ends, as its worker reported it. */
 export type WorkerRunEnd = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
+/** A task as a worker reports it: the run, and which execution of it (null: a container from before executions had ids). */
+export interface ReportedTask {
+  id: string;
+  executionId: string | null;
+  /** Found by a restarted worker rather than started by it. */
+  adopted: boolean;
+}
+
+/** A reported task whose lease was renewed. */
+export interface RenewedRun {
+  id: string;
+  executionId: string | null;
+  logCursor: string | null;
+}
+
+/** Where a run is, for telling a worker why a task it reported is no longer its own. */
+export interface RunWhereabouts {
+  id: string;
+  state: RunState;
+  workerId: string | null;
+  executionId: string | null;
+  /** Assigned to its worker and waiting for the claim (PENDING with a claim deadline). */
+  assigned: boolean;
+}
+
+/** A run the sweep ended or took back, and the worker that had it. */
+export interface SweptRun {
+  id: string;
+  workerId: string;
+}
+
 /** The states of a run a worker has claimed and not yet ended: what a lease covers. */
-const HELD_BY_WORKER: readonly RunState[] = ['CLAIMED', 'INPROGRESS'];
+export const HELD_BY_WORKER: readonly RunState[] = ['CLAIMED', 'INPROGRESS'];
+
+export const ADOPTED_STATUS = 'worker restarted, task adopted';
 
 /**
- * The SQL of worker runs. A run is assigned by stamping it with the worker and a claim deadline; every
- * later write names the worker the run went to, so a message from another worker, a late duplicate or
- * a message about a finished run changes nothing. State changes take their source states from the
- * transition table.
+ * Matches a message's execution to the run's. A message that names none (the official worker never
+ * does) applies to whichever execution the worker holds; one that names another is stale.
+ */
+const EXECUTION_MATCHES = (param: string) => `(${param}::text IS NULL OR execution_id::text = ${param}::text)`;
+
+/**
+ * The SQL of worker runs. A run is assigned by stamping it with the worker, an execution id and a claim
+ * deadline; every later write names the worker the run went to (and, from our worker, the execution),
+ * so a message from another worker, from an earlier attempt's container, a late duplicate or a message
+ * about a finished run changes nothing. State changes take their source states from the transition table.
  */
 @Injectable()
 export class WorkerRunsRepository {
@@ -35,46 +78,62 @@ export class WorkerRunsRepository {
 
   /**
    * Takes the oldest PENDING run that one of `workerIds` may run (its `worker_host`, if any, among
-   * them) and no one holds; stamps it with the worker (`worker_host`, else `preferred`).
+   * them) and no one holds; stamps it with the worker (`worker_host`, else `preferred`), a new
+   * execution id and the execution's time limit (its environment's, else `defaultTimeoutSeconds`).
    */
-  async claimNext(replica: string, workerIds: string[], preferred: string, claimTimeoutMs: number, taskTokenHash: string): Promise<DispatchedRun | null> {
+  async claimNext(
+    replica: string,
+    workerIds: string[],
+    preferred: string,
+    claimTimeoutMs: number,
+    taskTokenHash: string,
+    defaultTimeoutSeconds: number,
+  ): Promise<DispatchedRun | null> {
     const { rows } = await this.pool.query<{
       id: string;
+      execution_id: string;
       title: string;
       prompt: string;
       environment_id: string;
       agent_config: AmbientAgentConfig;
       worker_id: string;
       team: boolean;
+      timeout_seconds: number;
       created_at: Date;
       updated_at: Date;
     }>(
       `WITH next AS (
-         SELECT id FROM runs
-         WHERE environment_id IS NOT NULL AND state = 'PENDING'
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
-           AND (worker_host IS NULL OR worker_host = ANY($2))
-         ORDER BY created_at
+         SELECT r.id, coalesce(e.task_timeout_seconds, $6) AS timeout_seconds
+         FROM runs r LEFT JOIN environments e ON e.id = r.environment_id
+         WHERE r.environment_id IS NOT NULL AND r.state = 'PENDING'
+           AND (r.lease_expires_at IS NULL OR r.lease_expires_at < now())
+           AND (r.worker_host IS NULL OR r.worker_host = ANY($2))
+         ORDER BY r.created_at
          LIMIT 1
-         FOR UPDATE SKIP LOCKED
+         FOR UPDATE OF r SKIP LOCKED
        )
        UPDATE runs r
        SET lease_owner = $1, worker_id = coalesce(r.worker_host, $3), dispatched_at = now(),
-           lease_expires_at = now() + make_interval(secs => $4 / 1000.0), task_token_hash = $5
+           lease_expires_at = now() + make_interval(secs => $4 / 1000.0), task_token_hash = $5,
+           execution_id = gen_random_uuid(), lease_reported = false, log_cursor = NULL,
+           timeout_at = now() + make_interval(secs => next.timeout_seconds)
        FROM next WHERE r.id = next.id
-       RETURNING r.id, r.title, r.prompt, r.environment_id, r.agent_config, r.worker_id, r.team, r.created_at, r.updated_at`,
-      [replica, workerIds, preferred, claimTimeoutMs, taskTokenHash],
+       RETURNING r.id, r.execution_id, r.title, r.prompt, r.environment_id, r.agent_config, r.worker_id, r.team,
+                 next.timeout_seconds, r.created_at, r.updated_at`,
+      [replica, workerIds, preferred, claimTimeoutMs, taskTokenHash, defaultTimeoutSeconds],
     );
     const row = rows[0];
     return row
       ? {
           id: row.id,
+          executionId: row.execution_id,
           title: row.title,
           prompt: row.prompt,
           environmentId: row.environment_id,
           agentConfig: row.agent_config,
           workerId: row.worker_id,
           team: row.team,
+          timeoutSeconds: row.timeout_seconds,
           createdAt: row.created_at,
           updatedAt: row.updated_at,
         }
@@ -102,36 +161,41 @@ export class WorkerRunsRepository {
     return result.rowCount === 1;
   }
 
-  /** The worker took the run: PENDING → CLAIMED, leased to it. True also for a repeated claim. */
-  async markClaimed(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+  /**
+   * The worker took the run: PENDING → CLAIMED, leased to it, one more attempt counted. `reported`:
+   * the claiming connection reports its runs, so only its reports renew this lease. True also for a
+   * repeated claim; false for a claim too late (the run went back to the queue) or of another execution.
+   */
+  async markClaimed(id: string, workerId: string, leaseMs: number, executionId: string | null, reported: boolean): Promise<boolean> {
     const { rows } = await this.pool.query<{ state: RunState }>(
       `WITH moved AS (
          UPDATE runs SET state = 'CLAIMED', updated_at = now(), lease_expires_at = now() + make_interval(secs => $3 / 1000.0),
-                         status_message = 'Claimed by worker ' || $2
-         WHERE id = $1 AND worker_id = $2 AND state = ANY($4) AND lease_expires_at IS NOT NULL
+                         status_message = 'Claimed by worker ' || $2, attempts = attempts + 1, lease_reported = $6
+         WHERE id = $1 AND worker_id = $2 AND state = ANY($4) AND lease_expires_at IS NOT NULL AND ${EXECUTION_MATCHES('$5')}
          RETURNING state)
        SELECT state FROM moved
        UNION ALL
-       SELECT state FROM runs WHERE id = $1 AND worker_id = $2 AND state = ANY($5) AND NOT EXISTS (SELECT 1 FROM moved)`,
-      [id, workerId, leaseMs, statesThatCanMoveTo('CLAIMED', WORKER_RUN_STATES), HELD_BY_WORKER],
+       SELECT state FROM runs WHERE id = $1 AND worker_id = $2 AND state = ANY($7) AND ${EXECUTION_MATCHES('$5')} AND NOT EXISTS (SELECT 1 FROM moved)`,
+      [id, workerId, leaseMs, statesThatCanMoveTo('CLAIMED', WORKER_RUN_STATES), executionId, reported, HELD_BY_WORKER],
     );
     return rows.length > 0;
   }
 
   /** The task's container runs: CLAIMED → INPROGRESS. */
-  async markStarted(id: string, workerId: string): Promise<boolean> {
+  async markStarted(id: string, workerId: string, executionId: string | null): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE runs SET state = 'INPROGRESS', started_at = coalesce(started_at, now()), updated_at = now(), status_message = 'Running on worker ' || $2
-       WHERE id = $1 AND worker_id = $2 AND state = ANY($3)`,
-      [id, workerId, statesThatCanMoveTo('INPROGRESS', WORKER_RUN_STATES)],
+       WHERE id = $1 AND worker_id = $2 AND state = ANY($3) AND ${EXECUTION_MATCHES('$4')}`,
+      [id, workerId, statesThatCanMoveTo('INPROGRESS', WORKER_RUN_STATES), executionId],
     );
     return result.rowCount === 1;
   }
 
-  /** Ends a run the worker reported on; false if it was not this worker's to end (or already ended). */
+  /** Ends a run the worker reported on; false if it was not this worker's (or this execution's) to end, or already ended. */
   async finish(
     id: string,
     workerId: string,
+    executionId: string | null,
     to: WorkerRunEnd,
     changes: { output: string | null; artifacts: ArtifactItem[]; statusMessage: string | null },
   ): Promise<boolean> {
@@ -139,19 +203,55 @@ export class WorkerRunsRepository {
       `UPDATE runs
        SET state = $3, output = coalesce($4, output), artifacts = artifacts || $5::jsonb, status_message = $6,
            completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
-       WHERE id = $1 AND worker_id = $2 AND state = ANY($7)`,
-      [id, workerId, to, changes.output, JSON.stringify(changes.artifacts), changes.statusMessage, statesThatCanMoveTo(to, WORKER_RUN_STATES)],
+       WHERE id = $1 AND worker_id = $2 AND state = ANY($7) AND ${EXECUTION_MATCHES('$8')}`,
+      [id, workerId, to, changes.output, JSON.stringify(changes.artifacts), changes.statusMessage, statesThatCanMoveTo(to, WORKER_RUN_STATES), executionId],
     );
     return result.rowCount === 1;
   }
 
-  /** Every sign of life from a worker extends the leases of the runs it holds. */
-  async renewLeases(workerId: string, leaseMs: number): Promise<void> {
+  /**
+   * The official worker cannot say which runs it executes: any sign of it renews the runs its worker
+   * id holds that were claimed on a connection that does not report (never our worker's runs).
+   */
+  async renewPresence(workerId: string, leaseMs: number): Promise<void> {
     await this.pool.query(
       `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $2 / 1000.0)
-       WHERE worker_id = $1 AND environment_id IS NOT NULL AND state IN ('CLAIMED','INPROGRESS')`,
-      [workerId, leaseMs],
+       WHERE worker_id = $1 AND environment_id IS NOT NULL AND state = ANY($3) AND NOT lease_reported`,
+      [workerId, leaseMs, HELD_BY_WORKER],
     );
+  }
+
+  /**
+   * Renews the leases of the reported runs this worker holds, in the execution it names; an adopted
+   * task's run says so. Returns the runs renewed, with where their stored log ends.
+   */
+  async renewReported(workerId: string, tasks: ReportedTask[], leaseMs: number): Promise<RenewedRun[]> {
+    if (!tasks.length) return [];
+    const { rows } = await this.pool.query<{ id: string; execution_id: string | null; log_cursor: string | null }>(
+      `WITH reported AS (
+         SELECT * FROM unnest($2::uuid[], $3::text[], $4::boolean[]) AS t(id, execution_id, adopted)
+       )
+       UPDATE runs r
+       SET lease_expires_at = now() + make_interval(secs => $5 / 1000.0), lease_reported = true,
+           status_message = CASE WHEN reported.adopted THEN $7 ELSE r.status_message END,
+           updated_at = CASE WHEN reported.adopted AND r.status_message IS DISTINCT FROM $7 THEN now() ELSE r.updated_at END
+       FROM reported
+       WHERE r.id = reported.id AND r.worker_id = $1 AND r.environment_id IS NOT NULL AND r.state = ANY($6)
+         AND r.execution_id::text IS NOT DISTINCT FROM reported.execution_id
+       RETURNING r.id, r.execution_id, r.log_cursor`,
+      [workerId, tasks.map((t) => t.id), tasks.map((t) => t.executionId), tasks.map((t) => t.adopted), leaseMs, HELD_BY_WORKER, ADOPTED_STATUS],
+    );
+    return rows.map((row) => ({ id: row.id, executionId: row.execution_id, logCursor: row.log_cursor }));
+  }
+
+  /** Where these runs are now (absent: deleted, or never existed). */
+  async whereabouts(ids: string[]): Promise<RunWhereabouts[]> {
+    if (!ids.length) return [];
+    const { rows } = await this.pool.query<{ id: string; state: RunState; worker_id: string | null; execution_id: string | null; assigned: boolean }>(
+      `SELECT id, state, worker_id, execution_id, lease_expires_at IS NOT NULL AS assigned FROM runs WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map((row) => ({ id: row.id, state: row.state, workerId: row.worker_id, executionId: row.execution_id, assigned: row.assigned }));
   }
 
   /** Assignments nobody claimed in time go back to PENDING (the trigger wakes every dispatcher). */
@@ -164,38 +264,66 @@ export class WorkerRunsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Claimed runs whose worker went silent past its lease: FAILED, saying so. */
-  async failLost(): Promise<Array<{ id: string; workerId: string }>> {
+  /**
+   * Claimed runs nothing renewed for a lease, and whose worker did not come back within `graceMs`
+   * more: FAILED, saying so.
+   */
+  async failLost(graceMs: number): Promise<SweptRun[]> {
     const { rows } = await this.pool.query<{ id: string; worker_id: string }>(
       `WITH lost AS (
          SELECT id, worker_id FROM runs
-         WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now()
+         WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now() - make_interval(secs => $2 / 1000.0)
          FOR UPDATE SKIP LOCKED
        )
        UPDATE runs r SET state = 'FAILED', completed_at = now(),
-                         status_message = 'Lost contact with worker ' || lost.worker_id || ': it sent nothing within its lease',
+                         status_message = 'Lost contact with worker ' || lost.worker_id || ': nothing reported the run for a lease, and the worker did not come back within another',
                          updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
        FROM lost WHERE r.id = lost.id
        RETURNING r.id, lost.worker_id`,
-      [statesThatCanMoveTo('FAILED', HELD_BY_WORKER)],
+      [statesThatCanMoveTo('FAILED', HELD_BY_WORKER), graceMs],
     );
     return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
   }
 
-  /** Claimed runs whose worker went silent past its lease, when lost runs are retried: back to PENDING for any worker. */
-  async requeueLost(): Promise<Array<{ id: string; workerId: string }>> {
+  /**
+   * As failLost, when lost runs are retried: back to PENDING for any worker, the status saying which
+   * attempt comes next. The old worker had the lease and the grace to come back; its container, if it
+   * runs on, is stopped when it does (its execution is no longer the run's).
+   */
+  async requeueLost(graceMs: number): Promise<SweptRun[]> {
     const { rows } = await this.pool.query<{ id: string; worker_id: string }>(
       `WITH lost AS (
          SELECT id, worker_id FROM runs
-         WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now()
+         WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now() - make_interval(secs => $2 / 1000.0)
          FOR UPDATE SKIP LOCKED
        )
-       UPDATE runs r SET state = 'PENDING', worker_id = NULL, dispatched_at = NULL,
-                         status_message = 'Lost contact with worker ' || lost.worker_id || '; waiting for another worker',
+       UPDATE runs r SET state = 'PENDING', worker_id = NULL, dispatched_at = NULL, lease_reported = false,
+                         status_message = 'worker lost; retrying on another worker (attempt ' || (r.attempts + 1) || ')',
                          updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
        FROM lost WHERE r.id = lost.id
        RETURNING r.id, lost.worker_id`,
-      [statesThatCanMoveTo('PENDING', HELD_BY_WORKER)],
+      [statesThatCanMoveTo('PENDING', HELD_BY_WORKER), graceMs],
+    );
+    return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
+  }
+
+  /**
+   * Claimed runs still going `graceMs` after their execution's time limit: FAILED (task_timeout). Our
+   * worker stops its tasks at the limit itself; this backs it up (the official worker, a lost worker).
+   */
+  async failTimedOut(graceMs: number): Promise<SweptRun[]> {
+    const { rows } = await this.pool.query<{ id: string; worker_id: string }>(
+      `WITH late AS (
+         SELECT id, worker_id FROM runs
+         WHERE environment_id IS NOT NULL AND state = ANY($1) AND timeout_at < now() - make_interval(secs => $2 / 1000.0)
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE runs r SET state = 'FAILED', completed_at = now(),
+                         status_message = 'The task exceeded its maximum allowed execution time and was stopped (task_timeout)',
+                         updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
+       FROM late WHERE r.id = late.id
+       RETURNING r.id, late.worker_id`,
+      [statesThatCanMoveTo('FAILED', HELD_BY_WORKER), graceMs],
     );
     return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
   }

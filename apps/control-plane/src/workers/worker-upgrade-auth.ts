@@ -1,8 +1,7 @@
 import { isValidWorkerId, MAX_CONCURRENT_TASKS_PARAM, WORKER_ID_PARAM, WORKER_ID_RULE } from '@oz/contract';
-import { SecretDigest } from '@oz/server-kit';
 import type { IncomingMessage } from 'node:http';
 import { bearerTokenOf } from '../common/auth/bearer-auth.guard';
-import type { ControlPlaneConfig } from '../config/control-plane.config';
+import type { CredentialsService } from '../credentials/credentials.service';
 
 export type UpgradeDecision =
   | { ok: true; workerId: string; maxConcurrentTasks: number | null }
@@ -10,27 +9,27 @@ export type UpgradeDecision =
 
 /**
  * Decides a worker's WebSocket upgrade before it is accepted, so a refused worker gets an HTTP
- * status (and backs off) instead of a connection that opens and closes: the admin key or
- * OZ_WORKER_TOKEN, and a well-formed `worker_id`.
+ * status (and backs off) instead of a connection that opens and closes: a worker token (bound to
+ * one `worker_id`, from OZ_WORKER_TOKENS or issued by the admin), the shared OZ_WORKER_TOKEN or the
+ * admin key (any `worker_id`), and a well-formed `worker_id`. A worker token never connects as
+ * another worker, so it cannot take that worker's pinned runs (`config.worker_host`).
  */
 export class WorkerUpgradeAuth {
-  private readonly adminKey: SecretDigest | null;
-  private readonly workerToken: SecretDigest | null;
+  constructor(private readonly credentials: CredentialsService) {}
 
-  constructor(config: ControlPlaneConfig) {
-    this.adminKey = SecretDigest.of(config.adminApiKey);
-    this.workerToken = SecretDigest.of(config.workers.token);
-  }
-
-  decide(request: IncomingMessage): UpgradeDecision {
+  async decide(request: IncomingMessage): Promise<UpgradeDecision> {
     const token = bearerTokenOf(request.headers.authorization);
-    if (!token) return { ok: false, status: 401, reason: 'Send Authorization: Bearer <admin key or OZ_WORKER_TOKEN>' };
-    const adminMatch = this.adminKey?.matches(token) ?? false;
-    const workerMatch = this.workerToken?.matches(token) ?? false;
-    if (!adminMatch && !workerMatch) return { ok: false, status: 403, reason: 'Only the admin key or OZ_WORKER_TOKEN may connect workers' };
+    if (!token) return { ok: false, status: 401, reason: 'Send Authorization: Bearer <worker token>' };
+    const identity = await this.credentials.identify(token);
+    if (identity.kind !== 'admin' && identity.kind !== 'worker') {
+      return { ok: false, status: 403, reason: 'Only a worker token (or the admin key) may connect workers' };
+    }
     const query = new URL(request.url ?? '/', 'http://worker').searchParams;
     const workerId = query.get(WORKER_ID_PARAM) ?? '';
     if (!isValidWorkerId(workerId)) return { ok: false, status: 400, reason: WORKER_ID_RULE };
+    if (identity.kind === 'worker' && identity.workerId !== null && identity.workerId !== workerId) {
+      return { ok: false, status: 403, reason: `This worker token belongs to worker ${identity.workerId}; it cannot connect as ${workerId}` };
+    }
     const max = Number(query.get(MAX_CONCURRENT_TASKS_PARAM));
     return { ok: true, workerId, maxConcurrentTasks: Number.isInteger(max) && max > 0 ? max : null };
   }

@@ -10,10 +10,19 @@ import { WorkerReports } from './worker-reports';
 import type { VerifiedUpgrade } from './worker-ws.adapter';
 
 /**
+ * Messages a connection may have waiting to be handled, and their bytes: past either, the worker is
+ * sending faster than its messages can be stored, and the connection is closed (1008) rather than
+ * buffered without bound. Our worker never gets near them: it rate-limits its logs and waits for its
+ * socket to drain.
+ */
+export const MAX_WAITING_MESSAGES = 1_000;
+export const MAX_WAITING_BYTES = 16 * 1024 * 1024;
+
+/**
  * The self-hosted worker channel: one JSON `{type, data}` envelope per text frame, in the official
- * worker's message set. Authentication happened at the upgrade (WorkerWsAdapter). The gateway is the
- * transport only: it registers the connection, hands each frame on in order, and reports every sign
- * of life (message, ping, pong) to the leases.
+ * worker's message set. Authentication and the frame size limit are the upgrade's and the socket's
+ * (WorkerWsAdapter). The gateway is the transport only: it registers the connection, hands each frame
+ * on in order through a bounded queue, and reports every sign of life (message, ping, pong) to the leases.
  */
 @WebSocketGateway({ path: WORKER_WS_PATH })
 export class WorkerGateway implements OnGatewayConnection, OnGatewayDisconnect {
@@ -40,9 +49,27 @@ export class WorkerGateway implements OnGatewayConnection, OnGatewayDisconnect {
     // One message at a time per connection, in arrival order: a task's logs must be stored before its
     // completion is handled (the log tail can stand in for the output), and a claim before a start.
     let inOrder = Promise.resolve();
+    let waiting = 0;
+    let waitingBytes = 0;
+    let refused = false;
     socket.on('message', (raw: RawData, isBinary: boolean) => {
+      if (refused) return;
+      const size = byteLength(raw);
+      if (waiting >= MAX_WAITING_MESSAGES || waitingBytes + size > MAX_WAITING_BYTES) {
+        refused = true;
+        this.logger.warn({ workerId: worker.workerId, waiting, waitingBytes }, 'worker.queue_full');
+        socket.close(1008, 'too many messages waiting');
+        return;
+      }
+      waiting++;
+      waitingBytes += size;
       const text = raw.toString();
-      inOrder = inOrder.then(() => this.receive(connection, text, isBinary));
+      inOrder = inOrder
+        .then(() => this.receive(connection, text, isBinary))
+        .finally(() => {
+          waiting--;
+          waitingBytes -= size;
+        });
     });
     await this.registry.announce(connection);
     this.dispatcher.dispatch();
@@ -65,4 +92,9 @@ export class WorkerGateway implements OnGatewayConnection, OnGatewayDisconnect {
       this.logger.error({ err: error, workerId: connection.workerId, type: message.type }, 'worker.message_failed');
     }
   }
+}
+
+function byteLength(raw: RawData): number {
+  if (Array.isArray(raw)) return raw.reduce((total, part) => total + part.length, 0);
+  return raw instanceof ArrayBuffer ? raw.byteLength : raw.length;
 }

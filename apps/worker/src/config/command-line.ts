@@ -18,6 +18,7 @@ const FLAGS: Flag[] = [
   { name: 'control-plane-url', value: 'URL', variable: 'OZ_CONTROL_PLANE_URL', help: 'http(s) URL of the control plane' },
   { name: 'api-key', value: 'KEY', variable: 'OZ_WORKER_API_KEY', help: 'admin key or OZ_WORKER_TOKEN' },
   { name: 'no-cleanup', help: 'keep task containers (and their logs) after they exit' },
+  { name: 'allow-insecure-ws', variable: 'OZ_ALLOW_INSECURE_WS', help: 'allow ws:// to a control plane on another machine (token unencrypted)' },
   { name: 'mount', value: 'HOST:CONTAINER[:ro]', repeatable: true, help: 'bind-mount into every task container (repeatable; adds to OZ_TASK_MOUNTS)' },
   { name: 'help', help: 'print this and exit' },
 ];
@@ -50,6 +51,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   for (const flag of FLAGS) {
     const value = values[flag.name];
     if (flag.variable && typeof value === 'string') overrides[flag.variable] = value;
+    if (flag.variable && value === true) overrides[flag.variable] = 'true'; // a switch
   }
   return {
     help: values['help'] === true,

@@ -1,7 +1,7 @@
 import { WORKER_ID_PATTERN, WORKER_ID_RULE } from '@oz/contract';
-import { describeVariable, LOG_LEVELS } from '@oz/server-kit';
+import { describeVariable, LOG_LEVELS, toBoolean } from '@oz/server-kit';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Min, MinLength } from 'class-validator';
 import 'reflect-metadata';
 
 /**
@@ -38,6 +38,16 @@ export class WorkerEnv {
   @IsString({ message: '--api-key (or OZ_WORKER_API_KEY) is required: the admin key or OZ_WORKER_TOKEN' })
   OZ_WORKER_API_KEY!: string;
 
+  @describeVariable('Connect over plain `ws://` to a control plane that is not on this machine (`--allow-insecure-ws`): the worker token and every task\'s secrets then cross the network unencrypted. Off: such a URL is refused (use https).')
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'OZ_ALLOW_INSECURE_WS must be true or false (got "$value")' })
+  OZ_ALLOW_INSECURE_WS = false;
+
+  @describeVariable('Images this worker runs tasks in, comma-separated globs (`*` any characters, `?` one), matched against the image name as the environment gives it (`ghcr.io/acme/*,node:22*`). Unset: any image. A task in another image fails (`invalid_image`).')
+  @IsOptional()
+  @IsString()
+  OZ_WORKER_ALLOWED_IMAGES?: string;
+
   @describeVariable('Bind mounts added to every task container, comma-separated `/host/path:/container/path[:ro]` (a repository mirror, a cache); `--mount` adds more.')
   @IsOptional()
   @IsString()
@@ -73,9 +83,30 @@ export class WorkerEnv {
   @IsInt({ message: wholeNumber('OZ_TASK_PIDS_LIMIT', 16) })
   OZ_TASK_PIDS_LIMIT = 1024;
 
-  @describeVariable('Docker network of task containers: `bridge`, `none`, `host` or a network name.')
+  @describeVariable('Docker network of task containers: `none`, `bridge`, `host` or a network name. A name that does not exist is created as an isolated bridge (no traffic between tasks) whose traffic to the cloud metadata address (169.254.0.0/16) and to this host is dropped by iptables rules the worker installs when it can (README, Worker mode).')
   @IsString()
-  OZ_TASK_NETWORK = 'bridge';
+  OZ_TASK_NETWORK = 'oz-tasks';
+
+  @describeVariable('TCP ports of this host that tasks on the network the worker made may still reach, comma-separated (a control plane or model server on this host); every other host service is blocked.')
+  @IsOptional()
+  @Matches(/^\s*\d{1,5}(\s*,\s*\d{1,5})*\s*$/, { message: 'OZ_TASK_NETWORK_HOST_PORTS must be comma-separated port numbers (got "$value")' })
+  OZ_TASK_NETWORK_HOST_PORTS?: string;
+
+  @describeVariable('Size of a task container\'s log file before Docker rotates it (json-file `max-size`: a number with k, m or g).')
+  @Matches(/^[1-9][0-9]*[kmg]?$/, { message: 'OZ_TASK_LOG_MAX_SIZE must be a size like 10m, 500k or 1g (got "$value")' })
+  OZ_TASK_LOG_MAX_SIZE = '10m';
+
+  @describeVariable('Log files Docker keeps per task container (json-file `max-file`): the most a task\'s log takes is this times OZ_TASK_LOG_MAX_SIZE.')
+  @Transform(toNumber)
+  @Min(1, { message: wholeNumber('OZ_TASK_LOG_MAX_FILES', 1) })
+  @IsInt({ message: wholeNumber('OZ_TASK_LOG_MAX_FILES', 1) })
+  OZ_TASK_LOG_MAX_FILES = 3;
+
+  @describeVariable('Log lines per second each task may send to the control plane (bursts of five seconds\' worth pass); lines beyond are dropped and counted in the log.')
+  @Transform(toNumber)
+  @Min(1, { message: wholeNumber('OZ_TASK_LOG_LINES_PER_SECOND', 1) })
+  @IsInt({ message: wholeNumber('OZ_TASK_LOG_LINES_PER_SECOND', 1) })
+  OZ_TASK_LOG_LINES_PER_SECOND = 200;
 
   @describeVariable('Log level: trace, debug, info, warn, error or fatal.')
   @IsIn(LOG_LEVELS, { message: `OZ_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "$value")` })

@@ -30,12 +30,12 @@ describe('the worker configuration', () => {
       controlPlaneUrl: 'wss://oz.example.com/api/v1/selfhosted/worker/ws',
       apiKey: 'worker-token-123456',
       cleanup: false,
-      task: { mounts: ['/srv/cache:/cache:ro'], nanoCpus: 1_500_000_000, network: 'bridge' },
+      task: { mounts: ['/srv/cache:/cache:ro'], nanoCpus: 1_500_000_000, network: 'oz-tasks' },
     });
   });
 
   it('takes the environment when flags are absent, flags winning over it', () => {
-    const env = { OZ_WORKER_ID: 'from-env', ...KEY, OZ_CONTROL_PLANE_URL: 'http://cp:8080', OZ_RECONNECT_MAX_ATTEMPTS: '5', OZ_RECONNECT_WINDOW_SECONDS: '60' };
+    const env = { OZ_WORKER_ID: 'from-env', ...KEY, OZ_CONTROL_PLANE_URL: 'http://cp:8080', OZ_ALLOW_INSECURE_WS: 'true', OZ_RECONNECT_MAX_ATTEMPTS: '5', OZ_RECONNECT_WINDOW_SECONDS: '60' };
     expect(configOf([], env)).toMatchObject({ workerId: 'from-env', controlPlaneUrl: 'ws://cp:8080/api/v1/selfhosted/worker/ws', reconnect: { maxAttempts: 5, windowMs: 60_000 } });
     expect(configOf(['--worker-id', 'from-flag', '--api-key', 'flag-key-123456'], env)).toMatchObject({ workerId: 'from-flag', apiKey: 'flag-key-123456' });
   });
@@ -47,10 +47,52 @@ describe('the worker configuration', () => {
       controlPlaneUrl: 'ws://localhost:8080/api/v1/selfhosted/worker/ws',
       apiKey: KEY.OZ_WORKER_API_KEY,
       cleanup: true,
+      allowedImages: [],
       reconnect: { maxAttempts: 0, windowMs: 0 },
-      task: { memoryBytes: 4096 * 1024 * 1024, nanoCpus: 2_000_000_000, pidsLimit: 1024, network: 'bridge', mounts: [] },
+      task: {
+        memoryBytes: 4096 * 1024 * 1024,
+        nanoCpus: 2_000_000_000,
+        pidsLimit: 1024,
+        network: 'oz-tasks',
+        hostPorts: [],
+        mounts: [],
+        logMaxSize: '10m',
+        logMaxFiles: 3,
+        logLinesPerSecond: 200,
+      },
       logLevel: 'info',
     });
+  });
+
+  it('refuses plain ws:// to a control plane on another machine unless told to allow it', () => {
+    const remote = { ...KEY, OZ_CONTROL_PLANE_URL: 'http://cp.internal:8080' };
+    expect(problemsOf(['--worker-id', 'w'], remote)).toMatch(
+      /--control-plane-url \(OZ_CONTROL_PLANE_URL\) http:\/\/cp\.internal:8080 is not encrypted and not on this machine: .* --allow-insecure-ws \(OZ_ALLOW_INSECURE_WS=true\)/,
+    );
+    expect(configOf(['--worker-id', 'w', '--allow-insecure-ws'], remote).controlPlaneUrl).toBe('ws://cp.internal:8080/api/v1/selfhosted/worker/ws');
+    expect(configOf(['--worker-id', 'w'], { ...remote, OZ_ALLOW_INSECURE_WS: 'true' }).controlPlaneUrl).toMatch(/^ws:\/\/cp\.internal/);
+    for (const local of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://127.1.2.3', 'http://[::1]:8080', 'https://cp.internal', 'wss://cp.internal']) {
+      expect(() => configOf(['--worker-id', 'w'], { ...KEY, OZ_CONTROL_PLANE_URL: local })).not.toThrow();
+    }
+  });
+
+  it('reads the image allow-list and the task log limits', () => {
+    const config = configOf(['--worker-id', 'w'], {
+      ...KEY,
+      OZ_WORKER_ALLOWED_IMAGES: 'ghcr.io/acme/*, node:22*',
+      OZ_TASK_LOG_MAX_SIZE: '500k',
+      OZ_TASK_LOG_MAX_FILES: '2',
+      OZ_TASK_LOG_LINES_PER_SECOND: '50',
+      OZ_TASK_NETWORK_HOST_PORTS: '8080, 11434',
+    });
+    expect(config.allowedImages).toEqual(['ghcr.io/acme/*', 'node:22*']);
+    expect(config.task.hostPorts).toEqual([8080, 11434]);
+    expect(config.task).toMatchObject({ logMaxSize: '500k', logMaxFiles: 2, logLinesPerSecond: 50 });
+    expect(problemsOf(['--worker-id', 'w'], { ...KEY, OZ_TASK_LOG_MAX_SIZE: '10 MB', OZ_TASK_LOG_LINES_PER_SECOND: '0' })).toMatch(
+      /OZ_TASK_LOG_MAX_SIZE must be a size like 10m, 500k or 1g \(got "10 MB"\)[\s\S]*OZ_TASK_LOG_LINES_PER_SECOND must be a whole number ≥ 1/,
+    );
+    expect(problemsOf(['--worker-id', 'w'], { ...KEY, OZ_TASK_NETWORK_HOST_PORTS: '8080,99999' })).toMatch(/OZ_TASK_NETWORK_HOST_PORTS: 99999 is not a port/);
+    expect(problemsOf(['--worker-id', 'w'], { ...KEY, OZ_TASK_NETWORK_HOST_PORTS: 'http' })).toMatch(/OZ_TASK_NETWORK_HOST_PORTS must be comma-separated port numbers/);
   });
 
   it('adds the --mount flags to the comma-separated OZ_TASK_MOUNTS, flags first', () => {

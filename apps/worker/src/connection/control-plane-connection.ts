@@ -11,6 +11,9 @@ const HANDSHAKE_TIMEOUT_MS = 45_000;
 const CLOSE_TIMEOUT_MS = 2_000;
 /** Messages kept while disconnected; they go out on the next connection, in order. */
 const MAX_QUEUED = 1_000;
+/** Bytes the socket may hold unsent before `whenWritable` makes log followers wait. */
+const WRITABLE_BELOW_BYTES = 1024 * 1024;
+const WRITABLE_POLL_MS = 50;
 
 /** The reconnect circuit breaker tripped: the worker should exit non-zero. */
 export class ReconnectLimitError extends Error {}
@@ -18,8 +21,10 @@ export class ReconnectLimitError extends Error {}
 /**
  * The worker's channel to the control plane, kept open from `open()` until application shutdown:
  * reconnects as ReconnectPolicy says (at once after an established connection drops, as the official
- * worker does), pings every 30 s and drops a connection silent for 60 s. Messages sent while
- * disconnected are queued. When the policy gives up, `gaveUp` settles and no more attempts are made.
+ * worker does), pings every 30 s and drops a connection silent for 60 s. Every connection starts with
+ * the greeting (our worker's report of its tasks), then what was queued while disconnected. Bulk
+ * senders (log followers) wait for `whenWritable`, so a slow or absent control plane holds them back
+ * instead of piling up messages. When the policy gives up, `gaveUp` settles and no more attempts are made.
  */
 @Injectable()
 export class ControlPlaneConnection implements OnApplicationShutdown {
@@ -31,6 +36,7 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private onMessage: (message: ServerToWorkerMessage) => void = () => undefined;
+  private greeting: () => WorkerToServerMessage | null = () => null;
   private giveUp: (error: ReconnectLimitError) => void = () => undefined;
   /** Settles once the reconnect limit is reached. */
   readonly gaveUp = new Promise<ReconnectLimitError>((resolve) => (this.giveUp = resolve));
@@ -39,10 +45,40 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
     this.reconnect = new ReconnectPolicy(config.reconnect);
   }
 
-  /** Starts connecting; every message from the control plane goes to `onMessage`. */
-  open(onMessage: (message: ServerToWorkerMessage) => void): void {
+  /**
+   * Starts connecting; every message from the control plane goes to `onMessage`. `greeting` makes the
+   * first message of each connection, sent before anything queued.
+   */
+  open(onMessage: (message: ServerToWorkerMessage) => void, greeting: () => WorkerToServerMessage | null = () => null): void {
     this.onMessage = onMessage;
+    this.greeting = greeting;
     this.dial();
+  }
+
+  /**
+   * Resolves once connected with less than 1 MiB waiting in the socket (or when `signal` aborts): the
+   * backpressure log followers wait on, so a log flood stays in Docker's (rotated) log files rather
+   * than in this process or the control plane.
+   */
+  whenWritable(signal?: AbortSignal): Promise<void> {
+    const writable = () => this.connected && (this.current?.bufferedAmount ?? 0) < WRITABLE_BELOW_BYTES && this.queue.length === 0;
+    if (writable() || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearInterval(poll);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const poll = setInterval(() => (writable() || this.closed) && done(), WRITABLE_POLL_MS);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Sends now if connected, else drops it: for messages that only mean something now (reports). */
+  sendIfConnected(message: WorkerToServerMessage): boolean {
+    if (!this.connected) return false;
+    this.current?.send(JSON.stringify(message));
+    return true;
   }
 
   get connected(): boolean {
@@ -92,6 +128,8 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
       opened = true;
       this.reconnect.connected();
       this.logger.log({ url: url.origin }, 'connected');
+      const greeting = this.greeting();
+      if (greeting) socket.send(JSON.stringify(greeting));
       this.flush();
       pinger = setInterval(() => {
         if (Date.now() - lastHeard > SILENCE_LIMIT_MS) socket.terminate();

@@ -3,6 +3,7 @@ import { bindMounts, taskContainerSpec } from './container-spec';
 
 const assignment = {
   task_id: 'run-1',
+  execution_id: 'exec-1',
   task: {} as TaskAssignment['task'],
   docker_image: 'oz-test-task:e2e',
   env_vars: { OZ_TASK_PROMPT: 'fix it', OZ_ENV_VARS: 'A=1\nB=2' },
@@ -11,11 +12,25 @@ const assignment = {
 
 const config = {
   workerId: 'build-1',
-  task: { memoryBytes: 256 * 1024 * 1024, nanoCpus: 1_500_000_000, pidsLimit: 64, network: 'none', mounts: ['/srv/repos:/srv/repos:ro', '/srv/cache:/cache'] },
+  controlPlaneUrl: 'wss://oz.example.com/api/v1/selfhosted/worker/ws',
+  task: {
+    memoryBytes: 256 * 1024 * 1024,
+    nanoCpus: 1_500_000_000,
+    pidsLimit: 64,
+    network: 'none',
+    hostPorts: [],
+    mounts: ['/srv/repos:/srv/repos:ro', '/srv/cache:/cache'],
+    logMaxSize: '10m',
+    logMaxFiles: 3,
+    logLinesPerSecond: 200,
+  },
 };
 
 describe('the task container', () => {
-  const spec = taskContainerSpec({ assignment, image: 'oz-test-task:e2e', sidecarVolume: 'oz-sidecar-abc', nameSuffix: 'k1' }, config);
+  const spec = taskContainerSpec(
+    { assignment, image: 'oz-test-task:e2e', sidecarVolume: 'oz-sidecar-abc', nameSuffix: 'k1', deadline: 1_800_000_000_000, fenceAfterMs: 8_000 },
+    config,
+  );
 
   it('runs the sidecar entrypoint with the official arguments in /workspace', () => {
     expect(spec).toMatchObject({
@@ -24,9 +39,23 @@ describe('the task container', () => {
       Entrypoint: ['/agent/entrypoint.sh'],
       Cmd: ['agent', 'run', '--task-id', 'run-1', '--model', 'm1'],
       WorkingDir: '/workspace',
-      Labels: { 'oz.task-id': 'run-1', 'oz.worker-id': 'build-1' },
     });
     expect(spec.Env).toEqual(['OZ_TASK_PROMPT=fix it', 'OZ_ENV_VARS=A=1\nB=2', 'TASK_ID=run-1']);
+  });
+
+  it('is labelled with what a restarted worker needs to adopt it: run, execution, worker, control plane, deadline, lease', () => {
+    expect(spec.Labels).toEqual({
+      'oz.task-id': 'run-1',
+      'oz.execution-id': 'exec-1',
+      'oz.worker-id': 'build-1',
+      'oz.control-plane': 'wss://oz.example.com/api/v1/selfhosted/worker/ws',
+      'oz.deadline': '1800000000000',
+      'oz.fence-after-ms': '8000',
+    });
+  });
+
+  it('keeps at most max-file × max-size of log: Docker rotates it', () => {
+    expect(spec.HostConfig?.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
   });
 
   it('is confined: limits, no new privileges, no capabilities, the configured network, no Docker socket', () => {

@@ -3,7 +3,7 @@ import type { TaskAssignment } from '@oz/contract';
 import type Docker from 'dockerode';
 import { PassThrough, type Writable } from 'node:stream';
 import type { WorkerConfig } from '../config/worker.config';
-import { DockerTasks } from './docker-tasks';
+import { DockerTasks, type FoundTaskContainer, type TaskCallbacks } from './docker-tasks';
 import { SidecarVolumes } from './sidecar-volumes';
 import { TaskStoppedError } from './task-errors';
 
@@ -25,8 +25,18 @@ class FakeContainer {
   private exit: (code: number) => void = () => undefined;
   private readonly exited = new Promise<number>((resolve) => (this.exit = resolve));
   readonly modem = { demuxStream: (stream: PassThrough, stdout: Writable) => stream.pipe(stdout) };
+  readonly logOptions: unknown[] = [];
 
   constructor(private readonly steps: Steps) {}
+
+  /** Found already running by a restarted worker: it prints `output` (all of its log so far, as Docker gives it back) and exits. */
+  static running(output: string): FakeContainer {
+    const container = new FakeContainer({});
+    container.started = container.running = true;
+    container.logStream.end(output);
+    setImmediate(() => container.stop(0));
+    return container;
+  }
 
   async start(): Promise<void> {
     this.steps.start?.();
@@ -52,7 +62,8 @@ class FakeContainer {
     return { StatusCode: await this.exited };
   }
 
-  async logs(): Promise<PassThrough> {
+  async logs(options: unknown): Promise<PassThrough> {
+    this.logOptions.push(options);
     return this.logStream;
   }
 
@@ -83,6 +94,16 @@ class FakeEngine {
     };
   }
 
+  readonly found = new Map<string, { container: FakeContainer; labels: Record<string, string>; state: string }>();
+
+  async listContainers() {
+    return [...this.found].map(([id, { labels, state }]) => ({ Id: id, Labels: labels, State: state, Created: 1 }));
+  }
+
+  getContainer(id: string): FakeContainer | undefined {
+    return this.found.get(id)?.container;
+  }
+
   async createContainer(): Promise<FakeContainer> {
     this.steps.create?.();
     const container = new FakeContainer(this.steps);
@@ -91,9 +112,23 @@ class FakeEngine {
   }
 }
 
-const config = { workerId: 'w1', cleanup: true, task: { memoryBytes: 1, nanoCpus: 1, pidsLimit: 16, network: 'none', mounts: [] } } as unknown as WorkerConfig;
+const config = {
+  workerId: 'w1',
+  controlPlaneUrl: 'ws://127.0.0.1:8080/api/v1/selfhosted/worker/ws',
+  cleanup: true,
+  task: { memoryBytes: 1, nanoCpus: 1, pidsLimit: 16, network: 'none', mounts: [], logMaxSize: '1m', logMaxFiles: 1, logLinesPerSecond: 1000 },
+} as unknown as WorkerConfig;
 const assignment = { task_id: 'run-1', task: {} as TaskAssignment['task'], docker_image: 'task:latest' } satisfies TaskAssignment;
-const callbacks = () => ({ started: jest.fn(), log: jest.fn() });
+function callbacks(overrides: Partial<TaskCallbacks> = {}) {
+  const events = {
+    started: jest.fn(),
+    log: jest.fn<void, [string[], string | null]>(),
+    exited: jest.fn(),
+    whenWritable: async () => undefined,
+    abandon: new AbortController().signal,
+  };
+  return Object.assign(events, overrides) as typeof events;
+}
 
 function dockerTasks(steps: Steps) {
   const engine = new FakeEngine(steps);
@@ -110,14 +145,15 @@ describe('running a task in Docker', () => {
     const result = await tasks.run(assignment, new AbortController().signal, events);
     expect(result).toEqual({ exitCode: 0, output: 'one\ntwo\nthree' });
     expect(events.started).toHaveBeenCalled();
-    expect(events.log.mock.calls.flat(2)).toEqual(['one', 'two', 'three']);
+    expect(events.exited).toHaveBeenCalled();
+    expect(events.log.mock.calls.map(([lines]) => lines).flat()).toEqual(['one', 'two', 'three']);
     expect(engine.containers[0]?.removed).toBe(true);
   });
 
   it('kills the container when the task is stopped while it runs', async () => {
     const { engine, tasks } = dockerTasks({});
     const controller = new AbortController();
-    const running = tasks.run(assignment, controller.signal, { started: () => controller.abort(), log: jest.fn() });
+    const running = tasks.run(assignment, controller.signal, callbacks({ started: () => controller.abort() }));
     expect(await running).toMatchObject({ exitCode: 137 });
     expect(engine.containers[0]?.killed).toBe(true);
   });
@@ -148,5 +184,46 @@ describe('running a task in Docker', () => {
     const { engine, tasks } = dockerTasks({ start: () => controller.abort() });
     expect(await tasks.run(assignment, controller.signal, callbacks())).toMatchObject({ exitCode: 137 });
     expect(engine.containers[0]?.killed).toBe(true);
+  });
+});
+
+describe('a task container found after a restart', () => {
+  it('is found by its labels, with what adopting it takes; another control plane’s is left alone', async () => {
+    const { engine, tasks } = dockerTasks({});
+    engine.found.set('c1', {
+      container: new FakeContainer({}),
+      labels: { 'oz.task-id': 'run-1', 'oz.execution-id': 'e-1', 'oz.worker-id': 'w1', 'oz.deadline': '1800000000000', 'oz.fence-after-ms': '8000' },
+      state: 'running',
+    });
+    engine.found.set('c2', { container: new FakeContainer({}), labels: { 'oz.task-id': 'run-2', 'oz.worker-id': 'w1' }, state: 'created' });
+    const elsewhere = { 'oz.task-id': 'run-3', 'oz.worker-id': 'w1', 'oz.control-plane': 'ws://127.0.0.1:9999/api/v1/selfhosted/worker/ws' };
+    engine.found.set('c3', { container: new FakeContainer({}), labels: elsewhere, state: 'running' });
+    expect(await tasks.inventory()).toEqual([
+      { id: 'c1', taskId: 'run-1', executionId: 'e-1', neverStarted: false, running: true, createdAt: 1, deadline: 1_800_000_000_000, fenceAfterMs: 8_000 },
+      { id: 'c2', taskId: 'run-2', executionId: null, neverStarted: true, running: false, createdAt: 1 },
+    ]);
+  });
+
+  it('is followed on from where its log was read: earlier lines are not sent again, and each batch says where it ends', async () => {
+    const { engine, tasks } = dockerTasks({});
+    const log = ['2026-01-01T00:00:01.5Z one', '2026-01-01T00:00:02Z two', '2026-01-01T00:00:03.25Z three', '2026-01-01T00:00:04.000000001Z four'];
+    const container = FakeContainer.running(`${log.join('\n')}\n`);
+    engine.found.set('c1', { container, labels: { 'oz.task-id': 'run-1', 'oz.worker-id': 'w1' }, state: 'running' });
+    const [found] = await tasks.inventory();
+    const events = callbacks();
+    const result = await tasks.resume(found as FoundTaskContainer, new AbortController().signal, events, '2026-01-01T00:00:02.000000000Z');
+    expect(container.logOptions[0]).toMatchObject({ follow: true, timestamps: true, since: '1767225602.000000000' });
+    expect(events.log.mock.calls).toEqual([[['three', 'four'], '2026-01-01T00:00:04.000000001Z']]);
+    expect(events.started).toHaveBeenCalled();
+    expect(result).toEqual({ exitCode: 0, output: 'three\nfour' });
+    expect(container.removed).toBe(true);
+  });
+
+  it('is stopped and removed when it is no longer this worker’s', async () => {
+    const { engine, tasks } = dockerTasks({});
+    const container = new FakeContainer({});
+    engine.found.set('c1', { container, labels: { 'oz.task-id': 'run-1', 'oz.worker-id': 'w1' }, state: 'running' });
+    await tasks.discard('c1');
+    expect(container.removed).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { MAX_LOG_LINE_CHARS } from '@oz/contract';
-import { LogLineSplitter, RecentLines } from './log-lines';
+import { dockerSince, LogLineSplitter, LogRateLimit, RecentLines, splitTimestamp } from './log-lines';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -53,5 +53,33 @@ describe('the recent lines of a task', () => {
 
   it('is empty before any line', () => {
     expect(new RecentLines(3).text()).toBe('');
+  });
+});
+
+describe('Docker log timestamps', () => {
+  it('splits a line into its text and a cursor with all nine fraction digits, so cursors compare as strings', () => {
+    expect(splitTimestamp('2026-01-01T00:00:02.1Z hello world')).toEqual({ cursor: '2026-01-01T00:00:02.100000000Z', text: 'hello world' });
+    expect(splitTimestamp('2026-01-01T00:00:02Z ')).toEqual({ cursor: '2026-01-01T00:00:02.000000000Z', text: '' });
+    expect(splitTimestamp('no timestamp here')).toEqual({ cursor: null, text: 'no timestamp here' });
+    expect(String(splitTimestamp('2026-01-01T00:00:02.1Z x').cursor) < String(splitTimestamp('2026-01-01T00:00:02.123Z x').cursor)).toBe(true);
+  });
+
+  it('gives a cursor to Docker as Unix seconds and nanoseconds', () => {
+    expect(dockerSince('2026-01-01T00:00:02.100000000Z')).toBe('1767225602.100000000');
+  });
+});
+
+describe('the log rate limit', () => {
+  it('lets five seconds’ worth through at once, then the rate, and says how many lines it dropped', () => {
+    let now = 0;
+    const rate = new LogRateLimit(2, () => now);
+    const through = Array.from({ length: 14 }, (_, i) => rate.admit(`line ${i}`)).flat();
+    expect(through).toEqual(Array.from({ length: 10 }, (_, i) => `line ${i}`));
+    now = 1_000;
+    expect(rate.admit('later')).toEqual(['oz-worker: 4 log lines dropped (more than 2 lines/s)', 'later']);
+    expect(rate.admit('next')).toEqual(['next']);
+    expect(rate.admit('over')).toEqual([]);
+    expect(rate.pendingNote()).toBe('oz-worker: 1 log line dropped (more than 2 lines/s)');
+    expect(rate.pendingNote()).toBeNull();
   });
 });

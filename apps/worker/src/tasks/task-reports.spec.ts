@@ -1,5 +1,6 @@
+import { MAX_WORKER_MESSAGE_BYTES } from '@oz/contract';
 import { TaskSetupError, TaskStoppedError } from './task-errors';
-import { finishedTaskReport, unfinishedTaskReport } from './task-reports';
+import { finishedTaskReport, fitToMessage, refusedImageReport, unfinishedTaskReport } from './task-reports';
 
 describe('the message that ends a task', () => {
   it('completes a task whose agent exited 0, with its output', () => {
@@ -49,5 +50,41 @@ describe('the message that ends a task', () => {
       data: { task_id: 't1', message: 'Failed to execute task: Image x is not on this machine', failure_reason: 'image_pull' },
     });
     expect(unfinishedTaskReport('t1', new Error('socket hang up'), undefined).data).toMatchObject({ failure_reason: 'unknown', message: 'Failed to execute task: socket hang up' });
+  });
+});
+
+describe('the message that ends a task the worker stopped itself', () => {
+  it('fails a task past its time limit with task_timeout', () => {
+    expect(finishedTaskReport('t1', { exitCode: 137, output: 'slow' }, 'timeout').data).toEqual({
+      task_id: 't1',
+      message: 'The task exceeded its maximum allowed execution time and was terminated.',
+      failure_reason: 'task_timeout',
+      exit_code: 137,
+      output: 'slow',
+    });
+    expect(unfinishedTaskReport('t1', new TaskStoppedError(), 'timeout').data).toMatchObject({ failure_reason: 'task_timeout' });
+  });
+
+  it('fails a task whose lease the worker could not renew with lease_lost', () => {
+    expect(finishedTaskReport('t1', { exitCode: 137, output: '' }, 'lease').data).toMatchObject({ failure_reason: 'lease_lost', exit_code: 137 });
+  });
+
+  it('fails a task in an image the worker does not allow with invalid_image, naming the allowed images', () => {
+    expect(refusedImageReport('t1', 'evil/miner:1', ['ghcr.io/acme/*', 'node:*'])).toEqual({
+      type: 'task_failed',
+      data: { task_id: 't1', message: 'Image evil/miner:1 is not allowed on this worker (OZ_WORKER_ALLOWED_IMAGES: ghcr.io/acme/*, node:*)', failure_reason: 'invalid_image' },
+    });
+  });
+});
+
+describe('a report that must fit in one message', () => {
+  it('cuts a huge output so the message stays under the gateway limit, and leaves a small one alone', () => {
+    const huge = finishedTaskReport('t1', { exitCode: 0, output: `${'é"'.repeat(3 * 1024 * 1024)}` }, undefined);
+    const fitted = fitToMessage(huge);
+    expect(Buffer.byteLength(JSON.stringify(fitted))).toBeLessThanOrEqual(MAX_WORKER_MESSAGE_BYTES - 16 * 1024);
+    expect(fitted.data.output?.endsWith('…')).toBe(true);
+    expect(fitted.data.output?.length).toBeGreaterThan(100_000);
+    const small = finishedTaskReport('t1', { exitCode: 0, output: 'fine' }, undefined);
+    expect(fitToMessage(small)).toBe(small);
   });
 });

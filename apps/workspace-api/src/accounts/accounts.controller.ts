@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ApiErrorResponses } from '@oz/server-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, PublicRoute, SessionRoute, sessionToken, type SessionUser } from '../common/auth';
+import { ClientAddress } from '../core/client-address';
 import { AccountsService } from './accounts.service';
 import { LoginDto } from './dto/login.dto';
 import { SignupDto } from './dto/signup.dto';
@@ -17,13 +18,19 @@ const SESSION_HEADERS = {
 @ApiTags('accounts')
 @Controller('auth')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly clients: ClientAddress,
+  ) {}
 
   @Post('signup')
   @PublicRoute()
-  @ApiOperation({ operationId: 'signup', summary: 'Create an account and log in (sets the session cookie)' })
+  @ApiOperation({
+    operationId: 'signup',
+    summary: 'Create an account and log in (sets the session cookie). Open, invite-only or closed (OZ_SIGNUP); the first account is the instance admin',
+  })
   @ApiCreatedResponse({ type: UserDto, headers: SESSION_HEADERS })
-  @ApiErrorResponses(400, 409)
+  @ApiErrorResponses(400, 403, 409, 503)
   async signup(@Body() body: SignupDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionUser> {
     const { user, session } = await this.accounts.signup(body);
     sendSession(reply, session);
@@ -33,11 +40,11 @@ export class AccountsController {
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
-  @ApiOperation({ operationId: 'login', summary: 'Log in (sets the session cookie); repeated failures are limited' })
+  @ApiOperation({ operationId: 'login', summary: 'Log in (sets the session cookie); attempts are limited per account and per address' })
   @ApiOkResponse({ type: UserDto, headers: SESSION_HEADERS })
-  @ApiErrorResponses(400, 401, 429)
+  @ApiErrorResponses(400, 401, 429, 503)
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionUser> {
-    const { user, session } = await this.accounts.login(body, request.ip);
+    const { user, session } = await this.accounts.login(body, this.clients.keyOf(request));
     sendSession(reply, session);
     return user;
   }
@@ -53,7 +60,7 @@ export class AccountsController {
 
   @Get('me')
   @SessionRoute()
-  @ApiOperation({ operationId: 'me', summary: 'The logged-in user' })
+  @ApiOperation({ operationId: 'me', summary: 'The logged-in user (is_admin: the instance admin)' })
   @ApiOkResponse({ type: UserDto })
   me(@CurrentUser() user: SessionUser): SessionUser {
     return user;

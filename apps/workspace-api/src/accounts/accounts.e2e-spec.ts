@@ -16,7 +16,8 @@ describe('accounts: signup, login, sessions', () => {
   it('signs up with a lower-cased email, sets an httpOnly session cookie and logs in with any email case', async () => {
     const created = await signup({ name: '  Grace Hopper ', email: '  Grace@Example.COM ', password: TEST_PASSWORD });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(String), name: 'Grace Hopper', email: 'grace@example.com' });
+    // The instance's first account: its admin.
+    expect(created.body).toEqual({ id: expect.any(String), name: 'Grace Hopper', email: 'grace@example.com', is_admin: true });
     expect(created.body).not.toHaveProperty('password_hash');
     const cookie = created.headers.get('set-cookie');
     expect(cookie).toMatch(/^oz_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
@@ -78,7 +79,7 @@ describe('accounts: signup, login, sessions', () => {
     expect((await login({ email: 'known@example.com' })).status).toBe(400);
   });
 
-  it('limits repeated failed logins per email and address, even for the right password, then lets others in', async () => {
+  it('limits repeated failed logins per account, even for the right password, then lets others in', async () => {
     await signup({ name: 'Target', email: 'target@example.com', password: TEST_PASSWORD });
     for (let i = 0; i < 3; i++) expect((await login({ email: 'Target@example.com', password: `Guess-Number-${i}x` })).status).toBe(401);
     const limited = await login({ email: 'target@example.com', password: TEST_PASSWORD });

@@ -1,33 +1,44 @@
-import { Injectable } from '@nestjs/common';
-import { hash, verify } from '@node-rs/argon2';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApiException, isUniqueViolation } from '@oz/server-kit';
+import { InvitesService } from '../admin/invites.service';
 import type { SessionUser } from '../common/auth';
+import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 import type { LoginDto } from './dto/login.dto';
 import type { SignupDto } from './dto/signup.dto';
 import { LoginLimiter } from './login-limiter';
+import { PasswordChecksBusy, PasswordHasher } from './password-hasher';
 import { passwordProblem } from './password-rules';
 import { SessionsService, type StartedSession } from './sessions.service';
 import { UsersRepository } from './users.repository';
 
-/** Compared against when the email is unknown, so a login takes as long whether or not the account exists. */
-let dummyHash: Promise<string> | null = null;
-
-/** Signing up, logging in and out; each login is a server-side session (sessions.service.ts). */
+/**
+ * Signing up, logging in and out; each login is a server-side session (sessions.service.ts). Who may
+ * sign up follows OZ_SIGNUP; the first account may always, and is the instance admin.
+ */
 @Injectable()
 export class AccountsService {
   constructor(
     private readonly users: UsersRepository,
     private readonly sessions: SessionsService,
     private readonly limiter: LoginLimiter,
+    private readonly passwords: PasswordHasher,
+    private readonly invites: InvitesService,
+    @Inject(WORKSPACE_CONFIG) private readonly config: Pick<WorkspaceConfig, 'signup'>,
   ) {}
 
   async signup(input: SignupDto): Promise<{ user: SessionUser; session: StartedSession }> {
     const problem = passwordProblem(input.password, input.email, input.name);
     if (problem) throw ApiException.badRequest(problem, [{ field: 'password', message: problem }]);
-    const passwordHash = await hash(input.password);
+    // Refused early, before the costly hash, when it cannot work; decided for good under the signup lock.
+    if (this.config.signup.mode !== 'open' && (await this.users.any())) await this.admitNotFirst(input);
+    const passwordHash = await this.passwords.hash(input.password);
     let user: SessionUser;
     try {
-      user = await this.users.create(input.name, input.email, passwordHash);
+      user = await this.users.create({ name: input.name, email: input.email, passwordHash }, async (tx, first, userId) => {
+        if (first || this.config.signup.mode === 'open') return;
+        this.refuseWithoutInvite(input);
+        await this.invites.use(tx, input.invite_token as string, input.email, userId);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw ApiException.conflict('An account with this email already exists');
       throw error;
@@ -35,21 +46,24 @@ export class AccountsService {
     return { user, session: await this.sessions.start(user.id) };
   }
 
-  /** Failed logins are limited per email and client address. */
+  /**
+   * Failed logins are limited per account and per address. The attempt is counted before the password
+   * is checked, so racing attempts cannot pass the limit, and a limited account refuses even the right
+   * password.
+   */
   async login(input: LoginDto, address: string): Promise<{ user: SessionUser; session: StartedSession }> {
-    const key = `${input.email}|${address}`;
-    const wait = await this.limiter.retryAfter(key);
-    if (wait > 0) {
-      throw new ApiException(429, 'rate_limited', `Too many failed logins; try again in ${wait} s`, undefined, wait);
-    }
+    const attempt = await this.limiter.reserve(input.email, address);
     const found = await this.users.byEmail(input.email);
-    const valid = found ? await verify(found.password_hash, input.password) : await verify(await (dummyHash ??= hash('not a password')), input.password);
-    if (!found || !valid) {
-      await this.limiter.recordFailure(key);
-      throw new ApiException(401, 'invalid_credentials', 'Email or password is incorrect');
+    let valid: boolean;
+    try {
+      valid = await this.passwords.verify(found?.password_hash ?? null, input.password);
+    } catch (error) {
+      if (error instanceof PasswordChecksBusy) await this.limiter.cancelled(attempt);
+      throw error;
     }
-    await this.limiter.clear(key);
-    const user = { id: found.id, name: found.name, email: found.email };
+    if (!found || !valid) throw new ApiException(401, 'invalid_credentials', 'Email or password is incorrect');
+    await this.limiter.succeeded(attempt);
+    const user: SessionUser = { id: found.id, name: found.name, email: found.email, is_admin: found.is_admin };
     return { user, session: await this.sessions.start(user.id) };
   }
 
@@ -57,5 +71,20 @@ export class AccountsService {
   async logout(token: string | null): Promise<string> {
     await this.sessions.end(token);
     return this.sessions.clearedCookie();
+  }
+
+  /** Whether someone may sign up once the instance has its admin: with an invite, unless signup is closed. */
+  private async admitNotFirst(input: SignupDto): Promise<void> {
+    this.refuseWithoutInvite(input);
+    await this.invites.check(input.invite_token as string, input.email);
+  }
+
+  private refuseWithoutInvite(input: SignupDto): void {
+    if (this.config.signup.mode === 'closed') {
+      throw new ApiException(403, 'signup_closed', 'Signing up is closed on this server: it takes no new accounts');
+    }
+    if (!input.invite_token) {
+      throw new ApiException(403, 'invite_required', 'Signing up on this server needs an invite: ask its admin for an invite link');
+    }
   }
 }

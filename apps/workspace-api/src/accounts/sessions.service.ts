@@ -32,7 +32,7 @@ export class SessionsService {
   async userFor(token: string | null): Promise<SessionUser | null> {
     if (!token || token.length > 200) return null;
     return this.db.row(
-      `SELECT u.id, u.name, u.email FROM sessions s JOIN users u ON u.id = s.user_id
+      `SELECT u.id, u.name, u.email, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.expires_at > now()`,
       [hashOf(token)],
     );

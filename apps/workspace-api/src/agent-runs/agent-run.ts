@@ -4,6 +4,10 @@ import type { AgentRunView } from '@oz/workspace-contract';
 export interface AgentRun extends Omit<AgentRunView, 'created_at' | 'started_at' | 'completed_at'> {
   user_id: string;
   trigger_message_id: string | null;
+  /** The person's message the chain of replies started from: what the runs-per-message cap counts. */
+  root_message_id: string | null;
+  /** Never started (a cap was reached); kept only to tell the room why. */
+  refused: boolean;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;

@@ -1,11 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AgentRunView, ItemList } from '@oz/workspace-contract';
+import type { AgentRunPage, AgentRunView } from '@oz/workspace-contract';
 import { ApiErrorResponses } from '@oz/server-kit';
 import { CurrentUser, SessionRoute, type SessionUser } from '../common/auth';
 import { AgentRunViewDto } from '../common/dto/agent-run-view.dto';
 import { AgentRunsService } from './agent-runs.service';
-import { AgentRunListDto } from './dto/agent-run-list.dto';
+import { AgentRunListDto, AgentRunPageQuery } from './dto/agent-run-list.dto';
 
 /** The workspace's agent runs (one per agent reply; not the control plane's runs). The paths keep their `runs` names: URLs are contracts. */
 @ApiTags('runs')
@@ -15,11 +15,11 @@ export class AgentRunsController {
   constructor(private readonly runs: AgentRunsService) {}
 
   @Get('rooms/:roomId/runs')
-  @ApiOperation({ operationId: 'listRoomRuns', summary: "The room's latest agent runs (100), newest first" })
+  @ApiOperation({ operationId: 'listRoomRuns', summary: "The room's agent runs, newest first, a page at a time (`before` = `next_cursor`)" })
   @ApiOkResponse({ type: AgentRunListDto })
-  @ApiErrorResponses(404)
-  async list(@CurrentUser() user: SessionUser, @Param('roomId') roomId: string): Promise<ItemList<AgentRunView>> {
-    return { items: await this.runs.list(user.id, roomId) };
+  @ApiErrorResponses(400, 404)
+  list(@CurrentUser() user: SessionUser, @Param('roomId') roomId: string, @Query() query: AgentRunPageQuery): Promise<AgentRunPage> {
+    return this.runs.list(user.id, roomId, query.limit, query.before);
   }
 
   @Get('runs/:id')

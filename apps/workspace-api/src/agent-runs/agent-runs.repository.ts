@@ -1,18 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentRunState } from '@oz/workspace-contract';
 import { isUuid } from '@oz/server-kit';
+import { AT_MICROS, POSITION, type PageCursor } from '../common/page-cursor';
 import { Sql } from '../core/sql';
 import type { AgentRun } from './agent-run';
 
-export interface NewAgentRun {
+/** The replies one message asks for: its mentions of the room's agents, in the order they appear. */
+export interface NewAgentRuns {
   roomId: string;
-  agentId: string;
   userId: string;
   parentRunId: string | null;
   depth: number;
-  triggerMessageId: string | null;
-  replyMessageId: string;
+  triggerMessageId: string;
+  rootMessageId: string;
   mode: string;
+  agents: { agentId: string; replyMessageId: string }[];
+  /** OZ_MAX_RUNS_PER_MESSAGE and OZ_MAX_ACTIVE_RUNS_PER_USER, and what the room is told when each is reached. */
+  caps: { perMessage: number; activePerUser: number; perMessageReason: string; activePerUserReason: string };
+}
+
+export interface StartedAgentRuns {
+  started: AgentRun[];
+  /** The agents asked beyond a cap, and the one refused run (of the first of them) that tells the room; null when none were. */
+  refused: { run: AgentRun | null; agentIds: string[] } | null;
 }
 
 export type FinalAgentRunState = Exclude<AgentRunState, 'QUEUED' | 'INPROGRESS'>;
@@ -25,15 +35,55 @@ export type FinalAgentRunState = Exclude<AgentRunState, 'QUEUED' | 'INPROGRESS'>
 export class AgentRunsRepository {
   constructor(private readonly db: Sql) {}
 
-  /** Null when this parent already invoked this agent (a duplicate mention or callback). */
-  create(run: NewAgentRun): Promise<AgentRun | null> {
-    return this.db.row(
-      `INSERT INTO agent_runs (room_id, agent_id, user_id, parent_run_id, depth, trigger_message_id, reply_message_id, state, mode)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'QUEUED', $8)
-       ON CONFLICT (parent_run_id, agent_id) WHERE parent_run_id IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [run.roomId, run.agentId, run.userId, run.parentRunId, run.depth, run.triggerMessageId, run.replyMessageId, run.mode],
-    );
+  /**
+   * Creates the runs `request` asks for, within the caps: runs started from its person's message so
+   * far (refused ones aside) and the user's runs in flight, counted under a per-user lock, so replies
+   * and messages racing each other cannot pass them. An agent this parent already invoked is skipped
+   * (a duplicate mention or callback). Beyond a cap, one FAILED run marked `refused` is written for
+   * the first agent left out, whose reply tells the room.
+   */
+  create(request: NewAgentRuns): Promise<StartedAgentRuns> {
+    return this.db.transaction(async (tx) => {
+      await tx.rows(`SELECT pg_advisory_xact_lock(hashtextextended('oz.workspace.agent_runs:' || $1, 0))`, [request.userId]);
+      const counts = await tx.one<{ active: number; in_chain: number }>(
+        `SELECT count(*) FILTER (WHERE state IN ('QUEUED', 'INPROGRESS'))::int AS active,
+                count(*) FILTER (WHERE root_message_id = $2 AND NOT refused)::int AS in_chain
+           FROM agent_runs WHERE user_id = $1 AND (state IN ('QUEUED', 'INPROGRESS') OR root_message_id = $2)`,
+        [request.userId, request.rootMessageId],
+      );
+      const { caps } = request;
+      const messageRoom = Math.max(0, caps.perMessage - counts.in_chain);
+      const userRoom = Math.max(0, caps.activePerUser - counts.active);
+      const admitted = Math.min(request.agents.length, messageRoom, userRoom);
+      const started: AgentRun[] = [];
+      for (const agent of request.agents.slice(0, admitted)) {
+        const run = await tx.row<AgentRun>(
+          `INSERT INTO agent_runs (room_id, agent_id, user_id, parent_run_id, depth, trigger_message_id, root_message_id, reply_message_id, state, mode)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9)
+           ON CONFLICT (parent_run_id, agent_id) WHERE parent_run_id IS NOT NULL DO NOTHING
+           RETURNING *`,
+          [request.roomId, agent.agentId, request.userId, request.parentRunId, request.depth, request.triggerMessageId, request.rootMessageId, agent.replyMessageId, request.mode],
+        );
+        if (run) started.push(run);
+      }
+      const left = request.agents.slice(admitted);
+      if (!left.length) return { started, refused: null };
+      const reason = messageRoom <= userRoom ? caps.perMessageReason : caps.activePerUserReason;
+      const run = await tx.row<AgentRun>(
+        `INSERT INTO agent_runs (room_id, agent_id, user_id, parent_run_id, depth, trigger_message_id, root_message_id, reply_message_id, state, mode, error, refused, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'FAILED', $9, $10, true, now())
+         ON CONFLICT (parent_run_id, agent_id) WHERE parent_run_id IS NOT NULL DO NOTHING
+         RETURNING *`,
+        [request.roomId, left[0].agentId, request.userId, request.parentRunId, request.depth, request.triggerMessageId, request.rootMessageId, left[0].replyMessageId, request.mode, reason],
+      );
+      return { started, refused: { run, agentIds: left.map((a) => a.agentId) } };
+    });
+  }
+
+  /** The user's runs in flight, on every replica. */
+  async activeCount(userId: string): Promise<number> {
+    const row = await this.db.one<{ active: number }>(`SELECT count(*)::int AS active FROM agent_runs WHERE user_id = $1 AND state IN ('QUEUED', 'INPROGRESS')`, [userId]);
+    return row.active;
   }
 
   async byId(runId: string): Promise<AgentRun | null> {
@@ -41,8 +91,14 @@ export class AgentRunsRepository {
     return this.db.row(`SELECT * FROM agent_runs WHERE id = $1`, [runId]);
   }
 
-  listForRoom(roomId: string, limit: number): Promise<AgentRun[]> {
-    return this.db.rows(`SELECT * FROM agent_runs WHERE room_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [roomId, limit]);
+  /** Newest first, from just before `before`; each row with its `position` for the next cursor. */
+  listForRoom(roomId: string, limit: number, before: PageCursor | null = null): Promise<(AgentRun & { position: string })[]> {
+    return this.db.rows(
+      `SELECT *, ${POSITION('agent_runs')} AS position FROM agent_runs
+        WHERE room_id = $1 AND ($3::bigint IS NULL OR (created_at, id) < (${AT_MICROS('$3')}, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [roomId, limit, before?.micros ?? null, before?.id ?? null],
+    );
   }
 
   /** Rooms where each of the user's agents has a run in flight. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentRunsModule } from '../agent-runs/agent-runs.module';
 import { RoomsModule } from '../rooms/rooms.module';
+import { AgentSecretsUpgrade } from './agent-secrets-upgrade';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
@@ -8,7 +9,7 @@ import { AgentsService } from './agents.service';
 @Module({
   imports: [RoomsModule, AgentRunsModule],
   controllers: [AgentsController],
-  providers: [AgentsService, AgentsRepository],
+  providers: [AgentsService, AgentsRepository, AgentSecretsUpgrade],
   exports: [AgentsService],
 })
 export class AgentsModule {}

@@ -3,7 +3,7 @@ import { isUuid } from '@oz/server-kit';
 import { Sql } from '../core/sql';
 import type { AgentRow } from './agent.view';
 
-const COLUMNS = ['name', 'color', 'icon', 'harness', 'model', 'environment_id', 'system_prompt', 'repo_url', 'skills', 'mcp_servers'] as const;
+const COLUMNS = ['name', 'color', 'icon', 'harness', 'model', 'environment_id', 'system_prompt', 'repo_url', 'skills', 'mcp_servers', 'secrets'] as const;
 export type AgentFields = Partial<Pick<AgentRow, (typeof COLUMNS)[number]>>;
 
 @Injectable()
@@ -19,11 +19,28 @@ export class AgentsRepository {
     return this.db.row(`SELECT * FROM agents WHERE id = $1`, [id]);
   }
 
-  async create(userId: string, fields: Required<Pick<AgentRow, 'name' | 'color' | 'icon' | 'harness'>> & AgentFields): Promise<AgentRow> {
+  /** `id` is chosen by the caller: an agent's secrets are sealed for its id before the row exists. */
+  async create(id: string, userId: string, fields: Required<Pick<AgentRow, 'name' | 'color' | 'icon' | 'harness'>> & AgentFields): Promise<AgentRow> {
     const { names, values } = columnsOf(fields);
     return this.db.one<AgentRow>(
-      `INSERT INTO agents (user_id, ${names.join(', ')}) VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING *`,
-      [userId, ...values],
+      `INSERT INTO agents (id, user_id, ${names.join(', ')}) VALUES ($1, $2, ${names.map((_, i) => `$${i + 3}`).join(', ')}) RETURNING *`,
+      [id, userId, ...values],
+    );
+  }
+
+  /** Agents whose secrets are not sealed (written before they were, or without a key), a page at a time. */
+  unsealed(afterId: string | null, limit: number): Promise<AgentRow[]> {
+    return this.db.rows(`SELECT * FROM agents WHERE secrets IS NULL AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`, [afterId, limit]);
+  }
+
+  /** Seals a row's secrets, unless it changed since it was read; false then. */
+  async sealUnchanged(row: AgentRow, fields: Pick<AgentRow, 'repo_url' | 'mcp_servers' | 'secrets'>): Promise<boolean> {
+    return (
+      (await this.db.affected(
+        `UPDATE agents SET repo_url = $2, mcp_servers = $3, secrets = $4
+          WHERE id = $1 AND secrets IS NULL AND repo_url IS NOT DISTINCT FROM $5 AND mcp_servers = $6::jsonb`,
+        [row.id, fields.repo_url, JSON.stringify(fields.mcp_servers), fields.secrets, row.repo_url, JSON.stringify(row.mcp_servers)],
+      )) > 0
     );
   }
 

@@ -7,6 +7,7 @@ export interface SessionUser {
   id: string;
   name: string;
   email: string;
+  is_admin: boolean;
 }
 
 export type RouteAccess = 'public' | 'agent-key';

@@ -69,4 +69,44 @@ describe('workspace config', () => {
   it('requires DATABASE_URL', () => {
     expect(problems({})).toContain('DATABASE_URL is required');
   });
+
+  describe('defaults that depend on the bind address', () => {
+    it('open signup and a cookie without Secure only on a loopback bind', () => {
+      for (const HOST of ['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]']) {
+        expect(loadWorkspaceConfig({ ...base, HOST })).toMatchObject({ signup: { mode: 'open' }, sessions: { secureCookie: false } });
+      }
+      for (const HOST of ['0.0.0.0', '::', '10.0.0.5', 'workspace.internal']) {
+        expect(loadWorkspaceConfig({ ...base, HOST })).toMatchObject({ signup: { mode: 'invite' }, sessions: { secureCookie: true } });
+      }
+    });
+
+    it('OZ_SIGNUP and OZ_COOKIE_SECURE override them', () => {
+      expect(loadWorkspaceConfig({ ...base, HOST: '0.0.0.0', OZ_SIGNUP: 'open', OZ_COOKIE_SECURE: 'false' })).toMatchObject({
+        signup: { mode: 'open' },
+        sessions: { secureCookie: false },
+      });
+      expect(loadWorkspaceConfig({ ...base, HOST: '127.0.0.1', OZ_SIGNUP: 'closed', OZ_COOKIE_SECURE: 'true' })).toMatchObject({
+        signup: { mode: 'closed' },
+        sessions: { secureCookie: true },
+      });
+    });
+  });
+
+  it('reads the limits, the proxy trust and the secrets key', () => {
+    const key = Buffer.alloc(32, 3).toString('base64');
+    const config = loadWorkspaceConfig({ ...base, OZ_TRUST_PROXY: '2', OZ_SECRETS_KEY: key, OZ_LOGIN_MAX_FAILURES_PER_ADDRESS: '7' });
+    expect(config.trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    expect(config.secretsKey).toEqual(Buffer.alloc(32, 3));
+    expect(config.login).toEqual({ maxFailuresPerAccount: 5, maxFailuresPerAddress: 7, windowSeconds: 900 });
+    expect(loadWorkspaceConfig(base)).toMatchObject({ trustProxy: { kind: 'none' }, secretsKey: null, passwords: { concurrency: 2, queue: 32 } });
+    expect(loadWorkspaceConfig(base).invocation).toMatchObject({ maxRunsPerMessage: 10, maxActiveRunsPerUser: 10 });
+    expect(loadWorkspaceConfig(base).sse).toEqual({ maxReplay: 1000, perUser: 20, perShare: 50, perAddress: 100 });
+  });
+
+  it('names a bad signup mode, proxy setting or secrets key', () => {
+    const message = problems({ ...base, OZ_SIGNUP: 'public', OZ_TRUST_PROXY: 'proxy.internal', OZ_SECRETS_KEY: 'c2hvcnQ=' });
+    expect(message).toContain('OZ_SIGNUP must be open, invite or closed');
+    expect(message).toContain('OZ_TRUST_PROXY must be false, a hop count (1, 2…), a comma-separated list of proxy addresses or CIDR ranges');
+    expect(message).toContain('OZ_SECRETS_KEY must be 32 bytes encoded as base64 (44 characters)');
+  });
 });

@@ -1,16 +1,18 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { httpLoggerParams, pgPool } from '@oz/server-kit';
-import { LoggerModule } from 'nestjs-pino';
+import { httpLoggerParams, pgPool, redactUrlCredentials } from '@oz/server-kit';
+import { LoggerModule, type Params } from 'nestjs-pino';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { EventBus } from '../events/event-bus';
 import { MemoryEventBus } from '../events/memory-event-bus';
 import { RedisEventBus } from '../events/redis-event-bus';
 import { RoomEvents } from '../events/room-events';
+import { ClientAddress } from './client-address';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { SealedSecrets } from './sealed-secrets';
 import { PG_POOL, Sql } from './sql';
 
 /**
@@ -25,7 +27,7 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        LoggerModule.forRoot(httpLoggerParams(config.logLevel)),
+        LoggerModule.forRoot(redactedLogs(httpLoggerParams(config.logLevel))),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
         ScheduleModule.forRoot(),
       ],
@@ -37,16 +39,28 @@ export class CoreModule {
         {
           provide: EventBus,
           useFactory: async () => {
-            if (!config.redisUrl) return new MemoryEventBus(config.events.maxPerRoom);
-            const bus = new RedisEventBus(config.redisUrl, { maxPerRoom: config.events.maxPerRoom, ttlSeconds: config.events.ttlSeconds });
+            const { maxPerRoom, maxBytesPerRoom, ttlSeconds } = config.events;
+            if (!config.redisUrl) return new MemoryEventBus({ maxPerRoom, maxBytesPerRoom, maxReplay: config.sse.maxReplay });
+            const bus = new RedisEventBus(config.redisUrl, { maxPerRoom, ttlSeconds, maxReplay: config.sse.maxReplay });
             await bus.connect();
             return bus;
           },
         },
         RoomEvents,
+        ClientAddress,
+        SealedSecrets,
         HealthService,
       ],
-      exports: [WORKSPACE_CONFIG, PG_POOL, Sql, EventBus, RoomEvents],
+      exports: [WORKSPACE_CONFIG, PG_POOL, Sql, EventBus, RoomEvents, ClientAddress, SealedSecrets],
     };
   }
+}
+
+/**
+ * Every log line leaves with the credentials of any URL in it replaced (`https://***@host/…`): a
+ * repository URL with a token can reach a log through an error message as well as a field.
+ */
+function redactedLogs(params: Params): Params {
+  const [options, destination] = params.pinoHttp as [Record<string, unknown>, unknown];
+  return { ...params, pinoHttp: [{ ...options, hooks: { streamWrite: redactUrlCredentials } }, destination] as Params['pinoHttp'] };
 }

@@ -1,11 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { compareEventIds, type RoomEventType } from '@oz/workspace-contract';
+import { compareEventIds, type RoomEventType, type UserEventType } from '@oz/workspace-contract';
 
 const logger = new Logger('events');
 
+/** A stream is a room's (named by the room id) or a user's own channel (`userStream(id)`). */
+export type StreamEventType = RoomEventType | UserEventType;
+
+/** The name of a user's own stream on the bus (`GET /api/events/me`); room streams are named by the room id. */
+export const userStream = (userId: string): string => `user:${userId}`;
+
 export interface RoomEvent {
   id: string;
-  type: RoomEventType;
+  type: StreamEventType;
   /** The event's `data` as JSON text, serialised once for every subscriber. */
   json: string;
   /** The SSE frame, built by the first stream that sends the event unchanged and reused by the rest. */
@@ -30,7 +36,7 @@ export interface Subscription {
  * each once, the events after `fromId` still kept (replay), then every new one until closed.
  */
 export abstract class EventBus {
-  abstract publish(roomId: string, type: RoomEventType, data: unknown): Promise<string>;
+  abstract publish(roomId: string, type: StreamEventType, data: unknown): Promise<string>;
   abstract subscribe(roomId: string, fromId: string | null, listener: EventListener): Promise<Subscription>;
   /** Forgets a deleted room's stream (after its last event had time to reach subscribers). */
   abstract drop(roomId: string): Promise<void>;

@@ -20,8 +20,22 @@ export class EventsController {
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The `id:` of the last event received: the stream resumes after it' })
   @ApiOkResponse(SSE_RESPONSE)
-  @ApiErrorResponses(400, 404)
+  @ApiErrorResponses(400, 404, 429)
   stream(@CurrentUser() user: SessionUser, @Query() query: EventsQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.events.streamRoom(user.id, query.roomId, request, reply);
+  }
+
+  @Get('me')
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    operationId: 'userEvents',
+    summary:
+      'Your own live channel (SSE): run, run_output, run_log (your control-plane runs), notification and rooms (from all your rooms), workers (the instance admin), heartbeat. Send Last-Event-ID to resume.',
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The `id:` of the last event received: the stream resumes after it' })
+  @ApiOkResponse(SSE_RESPONSE)
+  @ApiErrorResponses(429)
+  mine(@CurrentUser() user: SessionUser, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.events.streamUser(user.id, request, reply);
   }
 }

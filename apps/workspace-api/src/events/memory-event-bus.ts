@@ -3,21 +3,36 @@ import { EventBus, OrderedDelivery, type EventListener, type RoomEvent, type Sub
 
 interface RoomStream {
   events: RoomEvent[];
+  /** What the kept events cost in memory, about (see sizeOf). */
+  bytes: number;
   /** Id of the newest event trimmed away, if any: replays from before it are incomplete. */
   trimmedThrough: string | null;
   listeners: Set<EventListener>;
 }
 
+export interface MemoryEventBusLimits {
+  /** Events kept per room (OZ_EVENTS_MAX_PER_ROOM). */
+  maxPerRoom: number;
+  /** Memory the kept events of a room may take (OZ_EVENTS_MAX_BYTES_PER_ROOM). */
+  maxBytesPerRoom: number;
+  /** Most events replayed to one subscriber; further behind, it gets a gap (OZ_SSE_MAX_REPLAY). */
+  maxReplay: number;
+}
+
+/** An event in memory: its JSON, the SSE frame built from it once sent (about as long), and the rest. */
+const sizeOf = (event: RoomEvent) => 2 * event.json.length + 128;
+
 /**
  * The event bus of a single replica (no REDIS_URL): the same ids, replay and trimming as the Redis
- * bus, kept in memory, so clients behave the same with either.
+ * bus, kept in memory, so clients behave the same with either. A room keeps its newest events within
+ * both a count and a memory budget.
  */
 export class MemoryEventBus extends EventBus {
   private readonly rooms = new Map<string, RoomStream>();
   private lastMs = 0;
   private seq = 0;
 
-  constructor(private readonly maxPerRoom: number) {
+  constructor(private readonly limits: MemoryEventBusLimits) {
     super();
   }
 
@@ -25,12 +40,25 @@ export class MemoryEventBus extends EventBus {
     const room = this.room(roomId);
     const event: RoomEvent = { id: this.nextId(), type, json: JSON.stringify(data) };
     room.events.push(event);
-    if (room.events.length > this.maxPerRoom) {
-      const trimmed = room.events.splice(0, room.events.length - this.maxPerRoom);
-      room.trimmedThrough = trimmed[trimmed.length - 1].id;
-    }
+    room.bytes += sizeOf(event);
+    this.trim(room);
     for (const listener of room.listeners) listener(event);
     return event.id;
+  }
+
+  /** Drops the oldest events beyond the count or the memory budget; the newest always stays (positions are measured from it). */
+  private trim(room: RoomStream): void {
+    let count = Math.max(0, room.events.length - this.limits.maxPerRoom);
+    let bytes = room.bytes;
+    for (let i = 0; i < count; i++) bytes -= sizeOf(room.events[i]);
+    while (count < room.events.length - 1 && bytes > this.limits.maxBytesPerRoom) {
+      bytes -= sizeOf(room.events[count]);
+      count += 1;
+    }
+    if (count === 0) return;
+    const trimmed = room.events.splice(0, count);
+    room.bytes = bytes;
+    room.trimmedThrough = trimmed[trimmed.length - 1].id;
   }
 
   async subscribe(roomId: string, fromId: string | null, listener: EventListener): Promise<Subscription> {
@@ -41,8 +69,11 @@ export class MemoryEventBus extends EventBus {
     const from = fromId === null || future ? startedAt : fromId;
     const delivery = new OrderedDelivery(listener, from);
     room.listeners.add(delivery.live);
-    const gap = future || (room.trimmedThrough !== null && compareEventIds(from, room.trimmedThrough) < 0);
-    delivery.finishReplay(room.events.filter((e) => compareEventIds(e.id, from) > 0));
+    const behind = room.events.filter((e) => compareEventIds(e.id, from) > 0);
+    // Further behind than a replay may go: nothing is replayed, and the gap tells the client to reload.
+    const tooFar = behind.length > this.limits.maxReplay;
+    const gap = future || tooFar || (room.trimmedThrough !== null && compareEventIds(from, room.trimmedThrough) < 0);
+    delivery.finishReplay(tooFar ? [] : behind);
     return {
       startedAt,
       gap,
@@ -72,7 +103,7 @@ export class MemoryEventBus extends EventBus {
   private room(roomId: string): RoomStream {
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = { events: [], trimmedThrough: null, listeners: new Set() };
+      room = { events: [], bytes: 0, trimmedThrough: null, listeners: new Set() };
       this.rooms.set(roomId, room);
     }
     return room;

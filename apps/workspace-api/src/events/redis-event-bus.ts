@@ -38,7 +38,7 @@ export class RedisEventBus extends EventBus {
 
   constructor(
     url: string,
-    private readonly options: { maxPerRoom: number; ttlSeconds: number; keyPrefix?: string },
+    private readonly options: { maxPerRoom: number; ttlSeconds: number; maxReplay: number; keyPrefix?: string },
   ) {
     super();
     const common = { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: true } as const;
@@ -97,9 +97,11 @@ export class RedisEventBus extends EventBus {
       let gap = future;
       let replayed: RoomEvent[] = [];
       if (compareEventIds(from, startedAt) < 0) {
-        // Everything after `from` up to where the live reader took over.
-        const entries = (await this.writer.xrange(room.key, `(${from}`, startedAt)) as StreamEntry[];
-        replayed = entries.map(toEvent);
+        // Everything after `from` up to where the live reader took over, unless that is more than a
+        // replay may hold: then nothing, and the gap tells the client to reload.
+        const entries = (await this.writer.xrange(room.key, `(${from}`, startedAt, 'COUNT', this.options.maxReplay + 1)) as StreamEntry[];
+        if (entries.length > this.options.maxReplay) gap = true;
+        else replayed = entries.map(toEvent);
         gap ||= await this.trimmedAfter(room.key, from);
       }
       delivery.finishReplay(replayed);
@@ -138,8 +140,10 @@ export class RedisEventBus extends EventBus {
     await this.writer.quit().catch(() => this.writer.disconnect());
   }
 
+  /** `…:room:<id>:events`, or `…:user:<id>:events` for a user's own channel (`userStream`). */
   private key(roomId: string): string {
-    return `${this.options.keyPrefix ?? 'oz:workspace'}:room:${roomId}:events`;
+    const prefix = this.options.keyPrefix ?? 'oz:workspace';
+    return roomId.startsWith('user:') ? `${prefix}:user:${roomId.slice(5)}:events` : `${prefix}:room:${roomId}:events`;
   }
 
   /** Starts reading a room's stream from its current end, once per room however many subscribe at once. */

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { RoomEventData, RoomEventType } from '@oz/workspace-contract';
+import type { RoomEventData, RoomEventType, UserEventType } from '@oz/workspace-contract';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
-import { EventBus } from './event-bus';
+import { EventBus, userStream } from './event-bus';
+
+/** Room events the room's owner also gets on their own channel, and the type they have there. */
+const OWNER_CHANNEL_TYPES: Partial<Record<RoomEventType, UserEventType>> = { room: 'rooms', notification: 'notification' };
 
 /**
  * What services call to tell a room's viewers something changed. Write routes `emit`: with
@@ -21,12 +24,20 @@ export class RoomEvents {
     this.durable = config.events.durable && config.redisUrl !== null;
   }
 
-  async emit<T extends RoomEventType>(roomId: string, type: T, data: RoomEventData[T]): Promise<void> {
-    const published = this.bus.publish(roomId, type, data);
+  /**
+   * `ownerId`, the room's owner, also gets the event on their own channel (`GET /api/events/me`) when
+   * it is about the room itself (as `rooms`: the sidebar and the agents' statuses of every tab) or a
+   * notification (the inbox badge, whichever room is open).
+   */
+  async emit<T extends RoomEventType>(roomId: string, type: T, data: RoomEventData[T], ownerId?: string): Promise<void> {
+    const published = [this.bus.publish(roomId, type, data)];
+    const forwarded = ownerId ? OWNER_CHANNEL_TYPES[type] : undefined;
+    if (ownerId && forwarded) published.push(this.bus.publish(userStream(ownerId), forwarded, data));
+    const all = Promise.all(published);
     if (this.durable) {
-      await published;
+      await all;
     } else {
-      published.catch((error) => this.logger.error({ err: error, roomId, type }, 'events.publish_failed'));
+      all.catch((error) => this.logger.error({ err: error, roomId, type }, 'events.publish_failed'));
     }
   }
 

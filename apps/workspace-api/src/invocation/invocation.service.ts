@@ -9,6 +9,7 @@ import { ReplyWriter } from '../agent-runs/reply-writer';
 import { AgentsService } from '../agents/agents.service';
 import { notFound } from '../common/not-found';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
+import { SecretsUnavailable } from '../core/sealed-secrets';
 import { RoomEvents } from '../events/room-events';
 import { MessagesService } from '../messages/messages.service';
 import type { RoomAgentRow, RoomRow } from '../rooms/room.view';
@@ -18,6 +19,9 @@ import { AgentRunner, RunCancelled, RunFailure } from './agent-runner';
 import { buildPrompt } from './prompt';
 import { ReplyStream } from './reply-stream';
 import { heartbeatInterval } from './stale-run-sweeper';
+
+/** A user at the cap of replies in progress may try again in a little while; replies take seconds to minutes. */
+const ACTIVE_RUNS_RETRY_SECONDS = 10;
 
 interface Trigger {
   room: RoomRow;
@@ -51,6 +55,36 @@ export class InvocationService implements OnModuleDestroy {
     private readonly tasks: TasksService,
     private readonly events: RoomEvents,
   ) {}
+
+  /**
+   * Refuses a person's message, before it is posted, when it would start more replies than the caps
+   * allow: more agents mentioned than one message may ask (400), or more than the user may have in
+   * progress at once (429). A message that slips past in a race is capped when its runs start.
+   */
+  async admit(room: RoomRow, userId: string, content: string): Promise<void> {
+    if (room.paused || !content.includes('@')) return;
+    const members = await this.rooms.members(room.id);
+    const asked = mentionedNames(content, members.map((m) => m.name)).length;
+    if (!asked) return;
+    const { maxRunsPerMessage, maxActiveRunsPerUser } = this.config.invocation;
+    if (asked > maxRunsPerMessage) {
+      throw new ApiException(
+        400,
+        'too_many_mentions',
+        `This message mentions ${asked} agents; one message may ask at most ${maxRunsPerMessage} for a reply (OZ_MAX_RUNS_PER_MESSAGE). Mention fewer.`,
+      );
+    }
+    const active = await this.runs.activeCount(userId);
+    if (active + asked > maxActiveRunsPerUser) {
+      throw new ApiException(
+        429,
+        'too_many_active_runs',
+        `${active} of your agent replies are in progress and this message asks for ${asked} more; at most ${maxActiveRunsPerUser} may run at once (OZ_MAX_ACTIVE_RUNS_PER_USER). Wait for some to finish, or cancel them.`,
+        undefined,
+        ACTIVE_RUNS_RETRY_SECONDS,
+      );
+    }
+  }
 
   /** Invokes the room's agents a person's message mentions; nothing while the room is paused. */
   async onHumanMessage(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]> {
@@ -98,23 +132,33 @@ export class InvocationService implements OnModuleDestroy {
       return [];
     }
     const byName = new Map(members.map((m) => [m.name.toLowerCase(), m]));
-    const started: AgentRun[] = [];
-    for (const name of names) {
-      const agent = byName.get(name.toLowerCase());
-      if (!agent) continue; // names come from the members: cannot happen
-      const run = await this.runs.start({
+    // Names come from the members, so each is found.
+    const agents = names.map((name) => byName.get(name.toLowerCase())).filter((agent): agent is RoomAgentRow => agent !== undefined);
+    const { maxRunsPerMessage, maxActiveRunsPerUser } = this.config.invocation;
+    const { started, refused } = await this.runs.start(
+      {
         roomId: trigger.room.id,
-        agentId: agent.id,
         userId: trigger.userId,
         parentRunId: trigger.parent?.id ?? null,
         depth,
         triggerMessageId: trigger.message.id,
-        replyMessageId: randomUUID(),
+        // Runs from before the cap was counted have no root: their trigger stands in.
+        rootMessageId: trigger.parent ? (trigger.parent.root_message_id ?? trigger.parent.trigger_message_id ?? trigger.message.id) : trigger.message.id,
         mode: this.runner.mode,
-      });
-      if (run) started.push(run); // null: this parent already invoked this agent
+        agents: agents.map((agent) => ({ agentId: agent.id, replyMessageId: randomUUID() })),
+        caps: {
+          perMessage: maxRunsPerMessage,
+          activePerUser: maxActiveRunsPerUser,
+          perMessageReason: `this conversation already started ${maxRunsPerMessage} agent replies, the most one message may start (OZ_MAX_RUNS_PER_MESSAGE)`,
+          activePerUserReason: `${maxActiveRunsPerUser} agent replies of this user are already in progress, the most at once (OZ_MAX_ACTIVE_RUNS_PER_USER); ask again when they finish`,
+        },
+      },
+      new Map(agents.map((agent) => [agent.id, agent.name])),
+    );
+    if (refused) {
+      this.logger.log({ roomId: trigger.room.id, parentRunId: trigger.parent?.id, refused: refused.agentIds.length }, 'invocation.capped');
     }
-    if (started.length) await this.rooms.announceById(trigger.room.id);
+    if (started.length || refused?.run) await this.rooms.announceById(trigger.room.id);
     for (const run of started) this.track(this.execute(run, trigger, members));
     return started;
   }
@@ -129,7 +173,10 @@ export class InvocationService implements OnModuleDestroy {
     const stopRunner = () => this.active.abort(run.id, 'no longer in flight');
     const stream = new ReplyStream(run, this.events, this.runs, this.config.invocation.streamFlushMs, stopRunner);
     try {
-      const agent = await this.agents.find(run.user_id, run.agent_id);
+      const agent = await this.agents.forRun(run.user_id, run.agent_id).catch((error: unknown) => {
+        // Its secrets cannot be opened (the server lost its OZ_SECRETS_KEY): say so in the room.
+        throw error instanceof SecretsUnavailable ? new RunFailure(error.message) : error;
+      });
       if (!agent) throw new RunFailure('The agent was deleted');
       const { system, prompt } = buildPrompt({
         agent,

@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { type AgentRunParams, type ArtifactItem, isArtifactItem, isTerminalRunState, type RunItem } from '@oz/contract';
-import { sleep } from '@oz/server-kit';
+import { type AgentRunParams, type ArtifactItem, isArtifactItem, isTerminalRunState, type McpServerConfig, type RunItem } from '@oz/contract';
+import { redactUrlCredentials, sleep } from '@oz/server-kit';
 import OzAPI from 'oz-agent-sdk';
 import type { NewArtifact } from '../artifacts/artifacts.repository';
 import type { WorkspaceConfig } from '../config/workspace.config';
 import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult } from './agent-runner';
 
 type RemoteSettings = Extract<WorkspaceConfig['runner'], { mode: 'remote' }>;
+
+/** Does `work` with the bearer token of `userId`'s own control-plane tenant (see ControlPlaneAccess.asRunOwner). */
+export type OwnerCredentials = <T>(userId: string, work: (token: string) => Promise<T>) => Promise<T>;
 
 /**
  * `OZ_RUNNER_MODE=remote`: each invocation is a run on an Oz control plane, created and followed
@@ -19,9 +22,21 @@ export class RemoteRunner extends AgentRunner {
   private readonly logger = new Logger('remote-runner');
   private readonly client: OzAPI;
 
-  constructor(private readonly settings: RemoteSettings) {
+  /**
+   * `asOwner`: runs a call with the bearer token of a user's own control-plane tenant (their agents'
+   * runs are theirs: on their runs page, in their environments only). Without it every run is the
+   * workspace's, made with OZ_API_KEY.
+   */
+  constructor(
+    private readonly settings: RemoteSettings,
+    private readonly asOwner?: OwnerCredentials,
+  ) {
     super();
-    this.client = new OzAPI({ apiKey: settings.apiKey, baseURL: settings.apiBaseUrl, maxRetries: 3 });
+    this.client = this.clientFor(settings.apiKey);
+  }
+
+  private clientFor(apiKey: string): OzAPI {
+    return new OzAPI({ apiKey, baseURL: this.settings.apiBaseUrl, maxRetries: 3 });
   }
 
   async run(input: RunnerInput): Promise<RunnerResult> {
@@ -33,12 +48,17 @@ export class RemoteRunner extends AgentRunner {
         name: input.agent.name,
         model_id: input.agent.model ?? input.agent.harness,
         ...(environmentId ? { environment_id: environmentId } : {}),
+        // With their secrets: the control plane keeps them sealed in turn and hands them only to the run.
+        ...(Object.keys(input.agent.mcp_servers).length ? { mcp_servers: input.agent.mcp_servers as Record<string, McpServerConfig> } : {}),
       },
     };
+    let client = this.client;
     let created: { run_id: string };
     try {
       // The run id doubles as an idempotency key: an SDK retry cannot start the run twice.
-      created = await this.client.agent.run(params as Parameters<OzAPI['agent']['run']>[0], { signal: input.signal, headers: { 'Idempotency-Key': input.runId } });
+      const create = (sdk: OzAPI) => sdk.agent.run(params as Parameters<OzAPI['agent']['run']>[0], { signal: input.signal, headers: { 'Idempotency-Key': input.runId } });
+      // The agent's owner is the room's: the run is made as their own tenant.
+      created = this.asOwner ? await this.asOwner(input.agent.user_id, (token) => create((client = this.clientFor(token)))) : await create(client);
     } catch (error) {
       if (input.signal.aborted) throw new RunCancelled('cancelled');
       throw new RunFailure(`The control plane refused the run: ${describe(error)}`);
@@ -49,13 +69,13 @@ export class RemoteRunner extends AgentRunner {
     let lastHeartbeat = Date.now();
     for (;;) {
       if (input.signal.aborted) {
-        await this.client.agent.runs.cancel(created.run_id).catch((error) => this.logger.warn({ err: error }, 'remote.cancel_failed'));
+        await client.agent.runs.cancel(created.run_id).catch((error) => this.logger.warn({ err: error }, 'remote.cancel_failed'));
         throw new RunCancelled('cancelled');
       }
       let run: RunItem;
       try {
         // The control plane answers with the contract's RunItem, `output` (the answer so far) included.
-        run = (await this.client.agent.runs.retrieve(created.run_id, { signal: input.signal })) as unknown as RunItem;
+        run = (await client.agent.runs.retrieve(created.run_id, { signal: input.signal })) as unknown as RunItem;
       } catch (error) {
         if (input.signal.aborted) continue;
         this.logger.warn({ err: error, remoteRunId: created.run_id }, 'remote.poll_failed');
@@ -93,8 +113,9 @@ function roomArtifact(item: ArtifactItem): NewArtifact {
   return { type: 'plan', title: item.data.title ?? 'Plan', content: `document:${item.data.document_uid}` };
 }
 
+/** Shown in the room: the control plane's words, with any URL credentials it echoed taken out. */
 function describe(error: unknown): string {
   const status = (error as { status?: number }).status;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrlCredentials(error instanceof Error ? error.message : String(error));
   return status ? `${status} ${message}` : message;
 }

@@ -26,7 +26,7 @@ export class MessagesController {
   @Post()
   @ApiOperation({ operationId: 'postMessage', summary: 'Say something; agents it @mentions reply (streamed as events)' })
   @ApiCreatedResponse({ type: PostedMessageDto })
-  @ApiErrorResponses(400, 404)
+  @ApiErrorResponses(400, 404, 429)
   post(@CurrentUser() user: SessionUser, @Param('roomId') roomId: string, @Body() body: PostMessageDto): Promise<PostedMessage> {
     return this.messages.post(user.id, roomId, body.content);
   }

@@ -32,6 +32,8 @@ export class MessagesService {
   /** A person's message; the agents it @mentions start replying (unless the room is paused). */
   async post(userId: string, roomId: string, content: string): Promise<PostedMessage> {
     const room = await this.rooms.require(userId, roomId);
+    // A message asking for more replies than the caps allow is refused before it is posted.
+    await this.replies.admit(room, userId, content);
     // Always a person's message: agents' replies come only from their runs, so none can be forged here.
     const message = await this.messages.insertHuman(room.id, content);
     await this.events.emit(room.id, 'message', message);

@@ -15,11 +15,11 @@ export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listNotifications', summary: 'Your inbox, newest first, with the unread count' })
+  @ApiOperation({ operationId: 'listNotifications', summary: 'Your inbox, newest first, a page at a time (`before` = `next_cursor`), with the unread count' })
   @ApiOkResponse({ type: NotificationPageDto })
   @ApiErrorResponses(400)
   list(@CurrentUser() user: SessionUser, @Query() query: ListNotificationsQuery): Promise<NotificationPage> {
-    return this.notifications.list(user.id, query.unread, query.limit);
+    return this.notifications.list(user.id, query.unread, query.limit, query.before);
   }
 
   @Post('read-all')

@@ -131,7 +131,22 @@ describe('notifications API', () => {
     });
 
     it('lists the inbox newest first, with the unread count', async () => {
-      expect(await inbox(carol)).toEqual({ items: [...mine].reverse(), unread_count: 4 });
+      expect(await inbox(carol)).toEqual({ items: [...mine].reverse(), unread_count: 4, next_cursor: null });
+    });
+
+    it('pages through the inbox with next_cursor: every notification once, newest first', async () => {
+      const first = (await carol.request('GET', '/api/notifications?limit=3')).body;
+      expect(first.items.map((n: Notification) => n.message)).toEqual(['four', 'three', 'two']);
+      expect(first.next_cursor).toEqual(expect.any(String));
+      // One arriving meanwhile does not shift the next page.
+      const fifth = await notify('five', (first.items[0] as { room_id: string }).room_id, (first.items[0] as { agent: { id: string } }).agent.id);
+      const second = (await carol.request('GET', `/api/notifications?limit=3&before=${encodeURIComponent(first.next_cursor)}`)).body;
+      expect(second.items.map((n: Notification) => n.message)).toEqual(['one']);
+      expect(second.next_cursor).toBeNull();
+      expect(second.unread_count).toBe(5);
+      await carol.request('DELETE', `/api/notifications/${fifth.id}`);
+      // Another user's cursor opens nothing of Carol's.
+      expect((await bob.request('GET', `/api/notifications?before=${encodeURIComponent(first.next_cursor)}`)).body.items).toEqual([]);
     });
 
     it('limits the page but still counts every unread one', async () => {
@@ -161,6 +176,7 @@ describe('notifications API', () => {
       ['limit=2.5', 'limit', /limit must be a whole number/],
       ['limit=201', 'limit', /limit must not be greater than 200/],
       ['unread=tr%00ue', 'unread', /unread must not contain NUL characters/],
+      ['before=yesterday', 'before', /before must be a cursor returned as next_cursor/],
     ])('refuses ?%s with a 400 naming the parameter', async (query, field, message) => {
       expectError(await carol.request('GET', `/api/notifications?${query}`), 400, 'invalid_request', message, field);
     });
@@ -229,7 +245,7 @@ describe('notifications API', () => {
       const response = await dave.request('POST', '/api/notifications/read-all');
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ updated: 2 });
-      expect(await inbox(dave, '?unread=true')).toEqual({ items: [], unread_count: 0 });
+      expect(await inbox(dave, '?unread=true')).toEqual({ items: [], unread_count: 0, next_cursor: null });
       expect((await dave.request('POST', '/api/notifications/read-all')).body).toEqual({ updated: 0 });
       expect((await inbox(alice)).unread_count).toBe(alicesUnread);
     });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NotificationPage, NotificationView } from '@oz/workspace-contract';
 import { isUuid } from '@oz/server-kit';
+import { AT_MICROS, POSITION, type PageCursor } from '../common/page-cursor';
 import { Sql } from '../core/sql';
 
 interface NotificationRow {
@@ -35,13 +36,20 @@ function notificationView(row: NotificationRow): NotificationView {
 export class NotificationsRepository {
   constructor(private readonly db: Sql) {}
 
-  async list(userId: string, unreadOnly: boolean, limit: number): Promise<NotificationPage> {
-    const rows = await this.db.rows<NotificationRow>(
-      `${SELECT} WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL) ORDER BY n.created_at DESC, n.id LIMIT $3`,
-      [userId, unreadOnly, limit],
+  /** A page, newest first, from just before `before` (a `next_cursor`: the last item's time and id). */
+  async list(userId: string, unreadOnly: boolean, limit: number, before: PageCursor | null = null): Promise<NotificationPage> {
+    const rows = await this.db.rows<NotificationRow & { position: string }>(
+      `SELECT page.*, ${POSITION('page')} AS position FROM (${SELECT}
+         WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL)
+           AND ($4::bigint IS NULL OR (n.created_at, n.id) < (${AT_MICROS('$4')}, $5::uuid))
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $3) page
+       ORDER BY page.created_at DESC, page.id DESC`,
+      [userId, unreadOnly, limit + 1, before?.micros ?? null, before?.id ?? null],
     );
     const count = await this.db.row<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [userId]);
-    return { items: rows.map(notificationView), unread_count: count?.n ?? 0 };
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(notificationView), unread_count: count?.n ?? 0, next_cursor: rows.length > limit && last ? `${last.position}.${last.id}` : null };
   }
 
   async create(userId: string, roomId: string, agentId: string | null, message: string): Promise<NotificationView> {

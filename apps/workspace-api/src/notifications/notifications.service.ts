@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { NotificationPage, NotificationView } from '@oz/workspace-contract';
 import { DEFAULT_PAGE_LIMIT } from '../common/dto/page-limit';
 import { notFound } from '../common/not-found';
+import { parsePageCursor } from '../common/page-cursor';
 import { RoomEvents } from '../events/room-events';
 import { RoomsService } from '../rooms/rooms.service';
 import { NotificationsRepository } from './notifications.repository';
@@ -15,8 +16,9 @@ export class NotificationsService {
     private readonly events: RoomEvents,
   ) {}
 
-  list(userId: string, unreadOnly = false, limit = DEFAULT_PAGE_LIMIT): Promise<NotificationPage> {
-    return this.notifications.list(userId, unreadOnly, limit);
+  /** A page of the inbox, newest first; `before` is the previous page's `next_cursor`. */
+  list(userId: string, unreadOnly = false, limit = DEFAULT_PAGE_LIMIT, before?: string): Promise<NotificationPage> {
+    return this.notifications.list(userId, unreadOnly, limit, parsePageCursor(before));
   }
 
   readAll(userId: string): Promise<number> {
@@ -41,7 +43,7 @@ export class NotificationsService {
     if (!room) throw notFound('Room', roomId);
     if (!(await this.rooms.hasMember(room.id, agentId))) throw notFound('Agent', `${agentId} in room ${roomId}`);
     const notification = await this.notifications.create(room.user_id, room.id, agentId, message);
-    await this.events.emit(room.id, 'notification', notification);
+    await this.events.emit(room.id, 'notification', notification, room.user_id);
     return notification;
   }
 

@@ -53,6 +53,7 @@ export class PublicController {
   @ApiProduces('text/event-stream')
   @ApiOperation({ operationId: 'publicEvents', summary: "A shared room's live events (SSE; no notifications); ends when the link is revoked" })
   @ApiOkResponse(SSE_RESPONSE)
+  @ApiErrorResponses(429)
   stream(@Param('shareId') shareId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.shared.stream(shareId, request, reply);
   }

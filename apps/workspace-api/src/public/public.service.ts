@@ -3,7 +3,7 @@ import type { ArtifactView, MessagePage, RoomView, TaskView } from '@oz/workspac
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ArtifactsService } from '../artifacts/artifacts.service';
 import type { MessagePageQuery } from '../common/dto/message-page.query';
-import { EventsService } from '../events/events.service';
+import { type EventFilter, EventsService } from '../events/events.service';
 import { MessagesService } from '../messages/messages.service';
 import { RoomsService } from '../rooms/rooms.service';
 import { TasksService } from '../tasks/tasks.service';
@@ -44,13 +44,15 @@ export class PublicService {
 
   async stream(shareId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const room = await this.rooms.shared(shareId);
-    await this.events.stream(request, reply, room.id, (event) => {
+    const filter: EventFilter = (event) => {
       if (!PUBLIC_EVENTS.has(event.type)) return { send: false };
       if (event.type !== 'room') return { send: true };
       const data = JSON.parse(event.json) as RoomView | { deleted: true };
       if ('deleted' in data || data.share_id !== shareId) return { send: false, close: true };
       return { send: true, json: JSON.stringify(publicRoom(data)) };
-    });
+    };
+    // Counted against the link's and the address's stream caps.
+    await this.events.stream(request, reply, room.id, filter, { shareId });
   }
 }
 

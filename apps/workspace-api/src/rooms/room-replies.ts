@@ -4,6 +4,8 @@ import type { RoomRow } from './room.view';
 
 /** What the invocation module does for rooms and their messages. */
 export interface RoomRepliesHandler {
+  /** Refuses a person's message, before it is posted, that would start more replies than the caps allow. */
+  admit(room: RoomRow, userId: string, content: string): Promise<void>;
   /** Starts the replies a person's message asks for (its @mentions of the room's agents); none while the room is paused. */
   startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]>;
   /** Stops every reply being written in the room (pause, delete). */
@@ -22,6 +24,10 @@ export class RoomReplies implements RoomRepliesHandler {
 
   connect(handler: RoomRepliesHandler): void {
     this.handler = handler;
+  }
+
+  admit(room: RoomRow, userId: string, content: string): Promise<void> {
+    return this.connected().admit(room, userId, content);
   }
 
   startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]> {

@@ -81,7 +81,7 @@ export class RoomsService {
     const room = await this.require(userId, roomId);
     await this.replies.stopAll(room.id, 'The room was deleted');
     if (!(await this.rooms.delete(room.id))) throw notFound('Room', roomId);
-    await this.events.emit(room.id, 'room', { id: room.id, deleted: true });
+    await this.events.emit(room.id, 'room', { id: room.id, deleted: true }, room.user_id);
     setTimeout(() => void this.bus.drop(room.id).catch(() => undefined), DELETED_STREAM_GRACE_MS).unref();
   }
 
@@ -136,7 +136,7 @@ export class RoomsService {
   /** Sends the room's current state as a `room` event (its agents' statuses included); returns it. */
   async announce(room: RoomRow): Promise<RoomView> {
     const view = await this.view(room);
-    await this.events.emit(room.id, 'room', view);
+    await this.events.emit(room.id, 'room', view, room.user_id);
     return view;
   }
 

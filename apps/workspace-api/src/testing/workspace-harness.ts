@@ -6,6 +6,8 @@ import { loadWorkspaceConfig, type WorkspaceConfig } from '../config/workspace.c
 
 export const TEST_AGENT_KEY = 'test-agent-key-0123456789';
 export const TEST_PASSWORD = 'Correct-Horse-Battery-42';
+/** OZ_SECRETS_KEY of every test workspace (32 bytes, base64); tests that read sealed rows open them with it. */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -42,6 +44,7 @@ export async function startWorkspace(env: Record<string, string> = {}, database?
   const config = loadWorkspaceConfig({
     DATABASE_URL: db.url,
     AGENT_API_KEY: TEST_AGENT_KEY,
+    OZ_SECRETS_KEY: TEST_SECRETS_KEY,
     OZ_LOG_LEVEL: 'warn',
     PORT: '0',
     HOST: '127.0.0.1',

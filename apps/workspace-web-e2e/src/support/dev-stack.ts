@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     chunks: `Here is what I think about “${request.prompt.slice(-80)}”: **it works**.\n\n\`\`\`ts\nconsole.log('hello');\n\`\`\``.match(/.{1,12}/gs) ?? [],
     chunkDelayMs: 120,
   }));
-  console.log(`Oz Stack dashboard: ${stack.webUrl}  (workspace API ${stack.apiUrl})`);
+  console.log(`Oz Stack dashboard: ${stack.webUrl}  (control plane ${stack.controlPlaneUrl ?? 'none: local mode'})`);
   const shutdown = async () => {
     await stack.stop();
     await globalTeardown();

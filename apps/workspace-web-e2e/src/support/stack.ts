@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,43 +14,47 @@ import {
   type ServerProcess,
   type TestDatabase,
 } from '@oz/testing';
-import { startWebServer, type WebServer } from './web-server';
 
 /** Where the built apps are: the repository's dist/, or OZ_E2E_DIST (a build of another checkout). */
 export const DIST = process.env['OZ_E2E_DIST'] ?? join(REPO_ROOT, 'dist');
 export const AGENT_API_KEY = 'e2e-agent-key-0123456789abcdef';
+/** Workers the tests connect (a scripted worker, @oz/testing) use this shared token. */
+export const WORKER_TOKEN = 'e2e-worker-token-0123456789abcdef';
 
 export interface StackOptions {
   /**
-   * `proxy` (phase 1): a small server here serves the built SPA and proxies `/api` to the workspace
-   * API. `workspace-api` (phase 2): the API serves the SPA itself from `OZ_WEB_DIR`.
+   * Start the control plane too, with the workspace in remote mode (the default; OZ_E2E_CONTROL_PLANE=0
+   * turns it off): agents reply through it and the control-plane pages have something to show.
    */
-  servedBy?: 'proxy' | 'workspace-api';
-  /** Phase 2: also start the control plane; the workspace then runs agents through it (remote mode). */
   controlPlane?: boolean;
+  /** Extra variables for the control plane (say, a provider quota). */
+  controlPlaneEnv?: Record<string, string>;
 }
 
 export interface Stack {
-  /** Where the browser goes. */
+  /** Where the browser goes: the workspace API, which serves the built dashboard at `/`. */
   webUrl: string;
   apiUrl: string;
   controlPlaneUrl: string | null;
-  /** The fake OpenAI-compatible provider answering every agent; script its replies per test. */
+  /** The control plane's admin key, for tests that set things up through its API (never the browser). */
+  adminKey: string;
+  /** The fake OpenAI-compatible provider answering every agent and run; script its replies per test. */
   llm: FakeLlmServer;
   stop(): Promise<void>;
 }
 
 /**
- * The real stack for browser tests: PostgreSQL (a fresh database), the built workspace API in local
- * runner mode (or remote, through the built control plane), a fake LLM provider, and the built SPA.
+ * The real stack for browser tests: PostgreSQL (fresh databases), the built control plane with a fake
+ * LLM provider behind it, and the built workspace API in remote mode serving the built dashboard
+ * itself (`OZ_WEB_DIR`), as `npm start` runs them.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const servedBy = options.servedBy ?? (process.env['OZ_E2E_SERVED_BY'] === 'workspace-api' ? 'workspace-api' : 'proxy');
-  const withControlPlane = options.controlPlane ?? process.env['OZ_E2E_CONTROL_PLANE'] === '1';
+  const withControlPlane = options.controlPlane ?? process.env['OZ_E2E_CONTROL_PLANE'] !== '0';
   assertBuilt('workspace-api');
   if (withControlPlane) assertBuilt('control-plane');
   // The SPA always comes from this repository's build (the app under test).
   const webDist = join(REPO_ROOT, 'dist/apps/workspace-web/browser');
+  if (!existsSync(join(webDist, 'index.html'))) throw new Error(`${webDist}/index.html is missing: run \`npx nx e2e workspace-web-e2e\` (it builds what it runs)`);
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -58,56 +63,58 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const llm = await startFakeOpenAiServer();
     cleanups.push(() => llm.close());
-    const databases: TestDatabase[] = [];
-    const database = async () => {
+    const database = async (): Promise<TestDatabase> => {
       const db = await createTestDatabase('oz_web_e2e');
-      databases.push(db);
       cleanups.push(() => db.drop());
       return db;
     };
     const provider = { OZ_PROVIDER_CUSTOM_BASE_URL: llm.url, OZ_PROVIDER_CUSTOM_MODEL: 'fake-model', OZ_PROVIDER_CUSTOM_STREAM: 'true' };
+    const adminKey = `e2e-admin-${randomBytes(12).toString('hex')}`;
 
     let controlPlaneUrl: string | null = null;
     let runner: Record<string, string> = { OZ_RUNNER_MODE: 'local', ...provider };
     if (withControlPlane) {
       const port = await freePort();
-      const adminKey = 'e2e-admin-key-0123456789abcdef';
       const cp = startBuiltApp('control-plane', [], {
         DATABASE_URL: (await database()).url,
         OZ_ADMIN_API_KEY: adminKey,
+        OZ_WORKER_TOKEN: WORKER_TOKEN,
         PORT: String(port),
         HOST: '127.0.0.1',
         OZ_LOG_LEVEL: 'warn',
         OZ_DEFAULT_HARNESS: 'custom',
         ...provider,
+        ...options.controlPlaneEnv,
       });
       cleanups.push(() => stopProcess(cp));
       controlPlaneUrl = `http://127.0.0.1:${port}`;
       await waitForHealth(`${controlPlaneUrl}/health`, cp.exit, cp.output);
-      runner = { OZ_RUNNER_MODE: 'remote', OZ_API_BASE_URL: `${controlPlaneUrl}/api/v1`, OZ_API_KEY: adminKey, OZ_ADMIN_API_KEY: adminKey };
+      runner = {
+        OZ_RUNNER_MODE: 'remote',
+        OZ_API_BASE_URL: `${controlPlaneUrl}/api/v1`,
+        OZ_API_KEY: adminKey,
+        OZ_REMOTE_POLL_INTERVAL_MS: '200',
+        OZ_CP_POLL_INTERVAL_MS: '300',
+      };
     }
 
-    const apiPort = await freePort();
+    // A fixed port gives `nx stack` a stable URL to print.
+    const apiPort = Number(process.env['OZ_E2E_WEB_PORT'] ?? 0) || (await freePort());
     const api = startBuiltApp('workspace-api', [], {
       DATABASE_URL: (await database()).url,
       AGENT_API_KEY,
+      // Each user's control-plane token is kept sealed with it.
+      OZ_SECRETS_KEY: randomBytes(32).toString('base64'),
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       OZ_LOG_LEVEL: 'warn',
+      OZ_WEB_DIR: webDist,
       ...runner,
-      ...(servedBy === 'workspace-api' ? { OZ_WEB_DIR: webDist } : {}),
     });
     cleanups.push(() => stopProcess(api));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHealth(`${apiUrl}/health`, api.exit, api.output);
-
-    let webUrl = apiUrl;
-    if (servedBy === 'proxy') {
-      const web: WebServer = await startWebServer({ root: webDist, apiUrl, port: Number(process.env['OZ_E2E_WEB_PORT'] ?? 0) || undefined });
-      cleanups.push(() => web.close());
-      webUrl = web.url;
-    }
-    return { webUrl, apiUrl, controlPlaneUrl, llm, stop };
+    return { webUrl: apiUrl, apiUrl, controlPlaneUrl, adminKey, llm, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -8,6 +8,8 @@ export interface EnvironmentParams {
   setup_commands?: string[];
   /** Secrets: encrypted at rest, delivered only to task containers, never echoed back. */
   env_vars?: Record<string, string>;
+  /** Seconds a task may run before it is stopped and its run fails (`task_timeout`); null: the server default. */
+  task_timeout_seconds?: number | null;
 }
 
 /** The value every secret has in a response. */
@@ -24,6 +26,8 @@ export interface EnvironmentItem {
   setup_commands: string[];
   /** Every key the environment has, each mapped to REDACTED_SECRET. */
   env_vars: Record<string, string>;
+  /** Seconds a task may run; null: the server default (OZ_TASK_TIMEOUT_SECONDS). Always sent by this server. */
+  task_timeout_seconds?: number | null;
   created_at: string;
   updated_at: string;
 }

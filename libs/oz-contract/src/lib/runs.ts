@@ -146,7 +146,11 @@ export interface RunItem {
   schedule?: RunScheduleRef;
   scope: { type: 'User' | 'Team'; uid?: string };
   session_link: string | null;
-  status_message: { message: string } | null;
+  /**
+   * `message` is what the run's tenant is told. Extension: `detail`, the whole story (say, which
+   * providers failed and why), sent to the admin only.
+   */
+  status_message: { message: string; detail?: string } | null;
   /**
    * Extension: the run's answer (a provider's text, or the task's output file), streamed in while the
    * run is in progress. The official API has no such field; the SDK passes it through untouched.
@@ -154,6 +158,17 @@ export interface RunItem {
   output: string | null;
   /** Extension: the provider and model that answered a provider run (the one being tried, while running). */
   provider: RunProvider | null;
+  /**
+   * Extension: how many times a worker has taken the run (claimed it): 1 for a run that ran once, more
+   * when a lost worker's run was retried on another; 0 while it waits for its first worker, and for
+   * provider runs.
+   */
+  attempts: number;
+  /**
+   * Extension: the worker executing a worker run (the last one that took it, once it ended); null for
+   * provider runs and for worker runs no worker has taken yet.
+   */
+  worker_id?: string | null;
 }
 
 export interface RunProvider {

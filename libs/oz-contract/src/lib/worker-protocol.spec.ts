@@ -34,12 +34,12 @@ describe('isArtifactItem', () => {
 });
 
 describe('worker message types', () => {
-  it('lists what workers send: the official messages and our two extensions', () => {
-    expect([...WORKER_MESSAGE_TYPES].sort()).toEqual(['task_claimed', 'task_completed', 'task_failed', 'task_log', 'task_rejected', 'task_started']);
+  it('lists what workers send: the official messages and our three extensions', () => {
+    expect([...WORKER_MESSAGE_TYPES].sort()).toEqual(['running_tasks', 'task_claimed', 'task_completed', 'task_failed', 'task_log', 'task_rejected', 'task_started']);
   });
 
   it('knows no server message, nothing inherited from Object, and no non-string', () => {
-    for (const type of ['task_assignment', 'task_cancellation', 'toString', '__proto__', 7, null]) expect(isWorkerMessageType(type)).toBe(false);
+    for (const type of ['task_assignment', 'task_cancellation', 'task_leases', 'toString', '__proto__', 7, null]) expect(isWorkerMessageType(type)).toBe(false);
     expect(isWorkerMessageType('task_log')).toBe(true);
   });
 });

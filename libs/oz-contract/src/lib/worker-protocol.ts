@@ -28,9 +28,18 @@ export function isValidWorkerId(value: string): boolean {
   return WORKER_ID_PATTERN.test(value);
 }
 
+/**
+ * The largest frame the gateway accepts (it closes the connection with 1009 beyond it). Our worker keeps
+ * every message well below it: log batches are cut at MAX_LOG_BATCH_BYTES and the output it sends is
+ * trimmed to fit.
+ */
+export const MAX_WORKER_MESSAGE_BYTES = 1024 * 1024;
+/** Our worker sends a task's log lines in batches of at most this many bytes (as JSON). */
+export const MAX_LOG_BATCH_BYTES = 256 * 1024;
+
 /** Where the task's agent writes its answer inside the task container; the worker reads it from there. */
 export const TASK_OUTPUT_PATH = '/workspace/.oz/agent_output.txt';
-/** The most of a task's output a run keeps (and a worker sends). */
+/** The most of a task's output a run keeps. Our worker sends less: its final message must fit in MAX_WORKER_MESSAGE_BYTES. */
 export const MAX_TASK_OUTPUT_CHARS = 10 * 1024 * 1024;
 /** A log line longer than this is cut; log lines are for reading, not for shipping data. */
 export const MAX_LOG_LINE_CHARS = 8_192;
@@ -58,23 +67,39 @@ export interface TaskAssignment {
   sidecar_image?: string;
   env_vars?: Record<string, string>;
   additional_oz_args?: string[];
+  /**
+   * Extension: seconds the task may run, counted from the assignment; our worker stops it after that
+   * and reports `task_failed` with `failure_reason: "task_timeout"` (the official worker ignores it;
+   * the control plane's own deadline backs it up).
+   */
+  task_timeout_seconds?: number;
 }
 
 export interface TaskCancellation {
   task_id: string;
 }
 
-export interface TaskClaimed {
+/**
+ * Extension, on every message our worker sends about a task: the assignment's `execution_id`, echoed.
+ * A message naming an execution other than the run's current one is stale (from a container of an
+ * earlier attempt) and changes nothing. Messages without it (the official worker's) apply to whatever
+ * execution the worker holds.
+ */
+interface ExecutionRef {
+  execution_id?: string;
+}
+
+export interface TaskClaimed extends ExecutionRef {
   task_id: string;
   worker_id?: string;
 }
 
-export interface TaskRejected {
+export interface TaskRejected extends ExecutionRef {
   task_id: string;
   reason?: string;
 }
 
-export interface TaskCompleted {
+export interface TaskCompleted extends ExecutionRef {
   task_id: string;
   message?: string;
   /** "CANCELLED" when a server cancellation stopped the task. */
@@ -85,7 +110,7 @@ export interface TaskCompleted {
   artifacts?: ArtifactItem[];
 }
 
-export interface TaskFailed {
+export interface TaskFailed extends ExecutionRef {
   task_id: string;
   message?: string;
   failure_reason?: string;
@@ -97,19 +122,82 @@ export interface TaskFailed {
 }
 
 /** Extension: the task's container started; the run is INPROGRESS. */
-export interface TaskStarted {
+export interface TaskStarted extends ExecutionRef {
   task_id: string;
 }
 
 /** Extension: lines the task printed, in order. */
-export interface TaskLog {
+export interface TaskLog extends ExecutionRef {
   task_id: string;
   lines: string[];
+  /**
+   * Where these lines end in the container's log (Docker's timestamp of the last one). The control
+   * plane keeps the latest and hands it back when a restarted worker adopts the task, which then reads
+   * the log on from there: no line is lost or sent twice across a worker restart.
+   */
+  cursor?: string;
+}
+
+/** One task a worker process is executing (or has finished and not yet seen acknowledged). */
+export interface RunningTask {
+  task_id: string;
+  execution_id?: string;
+  /** True when this process found the task's container at start-up (the worker restarted) rather than started it. */
+  adopted?: boolean;
+}
+
+/**
+ * Extension (never sent by the official worker): the tasks this worker process executes, sent first on
+ * every connection and then every `report_every_ms`. Only the runs a connection reports have their
+ * leases renewed; the control plane answers with `task_leases`.
+ */
+export interface RunningTasks {
+  /** Echoed in the answer, so the worker knows which report (and so which moment) a renewal counts from. */
+  report_id: number;
+  tasks: RunningTask[];
+}
+
+/** A reported task whose lease was renewed. */
+export interface RenewedTask {
+  task_id: string;
+  execution_id?: string;
+  /** For an adopted task: where the control plane's copy of its log ends (see TaskLog.cursor). */
+  log_cursor?: string | null;
+}
+
+/** A reported task that is no longer this worker's to run: stop its container and forget it. */
+export interface TaskToStop {
+  task_id: string;
+  execution_id?: string;
+  /** `finished` (the run ended), `reassigned` (another execution holds it) or `unknown` (no such run). */
+  reason: 'finished' | 'reassigned' | 'unknown';
+}
+
+/**
+ * Extension, server → worker, only ever in answer to `running_tasks` or a claim that came too late
+ * (so the official worker never receives it).
+ */
+export interface TaskLeases {
+  /** The `running_tasks` report this answers; absent for an answer to a late claim. */
+  report_id?: number;
+  renewed: RenewedTask[];
+  stop: TaskToStop[];
+  /** The lease: how long a run stays the worker's without a report renewing it. */
+  lease_ms: number;
+  /**
+   * How long after sending the answered report the worker may keep running the renewed tasks without
+   * another renewal. Past it the control plane may already have given the run to another worker, so
+   * the worker stops such a task itself (self-fencing).
+   */
+  fence_after_ms: number;
+  /** How often the worker should report. */
+  report_every_ms: number;
 }
 
 export type ServerToWorkerMessage =
   | WorkerEnvelope<'task_assignment', TaskAssignment>
-  | WorkerEnvelope<'task_cancellation', TaskCancellation>;
+  | WorkerEnvelope<'task_cancellation', TaskCancellation>
+  | WorkerEnvelope<'task_leases', TaskLeases>;
 
 export type WorkerToServerMessage =
   | WorkerEnvelope<'task_claimed', TaskClaimed>
@@ -117,7 +205,8 @@ export type WorkerToServerMessage =
   | WorkerEnvelope<'task_completed', TaskCompleted>
   | WorkerEnvelope<'task_failed', TaskFailed>
   | WorkerEnvelope<'task_started', TaskStarted>
-  | WorkerEnvelope<'task_log', TaskLog>;
+  | WorkerEnvelope<'task_log', TaskLog>
+  | WorkerEnvelope<'running_tasks', RunningTasks>;
 
 /** Every type a worker may send; a Record so that adding a message to the union without listing it here fails to compile. */
 const WORKER_MESSAGE_TYPE_SET: Readonly<Record<WorkerToServerMessage['type'], true>> = {
@@ -127,6 +216,7 @@ const WORKER_MESSAGE_TYPE_SET: Readonly<Record<WorkerToServerMessage['type'], tr
   task_failed: true,
   task_started: true,
   task_log: true,
+  running_tasks: true,
 };
 export const WORKER_MESSAGE_TYPES = Object.keys(WORKER_MESSAGE_TYPE_SET) as ReadonlyArray<WorkerToServerMessage['type']>;
 

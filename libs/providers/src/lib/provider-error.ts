@@ -20,7 +20,11 @@ export class ProviderError extends Error {
   constructor(
     readonly kind: ProviderFailureKind,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number } = {},
+    /**
+     * `reason`: the provider's own words about a refused request, made safe (safeReason) and without
+     * the provider's name: what the run's own tenant may be told. The message names the provider.
+     */
+    readonly details: { status?: number; retryAfterMs?: number; reason?: string } = {},
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -1,4 +1,4 @@
-import { WORKER_WS_PATH, type ServerToWorkerMessage } from '@oz/contract';
+import { WORKER_WS_PATH, type RunningTask, type ServerToWorkerMessage, type TaskLeases } from '@oz/contract';
 import { WebSocket } from 'ws';
 
 /**
@@ -11,6 +11,13 @@ export interface ScriptedWorker {
   /** The next message of `type` not yet taken (waits for it). */
   next<T extends ServerToWorkerMessage['type']>(type: T, timeoutMs?: number): Promise<Extract<ServerToWorkerMessage, { type: T }>['data']>;
   send(type: string, data: Record<string, unknown>): Promise<void>;
+  /**
+   * Our worker's extension: reports the tasks this connection executes (`running_tasks`) and returns
+   * the control plane's answer (`task_leases`).
+   */
+  report(tasks: RunningTask[]): Promise<TaskLeases>;
+  /** Settles when the server closed the connection, with its close code and reason. */
+  readonly closed: Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -27,6 +34,8 @@ export async function connectScriptedWorker(
   const received: ServerToWorkerMessage[] = [];
   const taken = new Set<ServerToWorkerMessage>();
   const waiters = new Set<() => void>();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  let reports = 0;
   socket.on('message', (raw) => {
     received.push(JSON.parse(raw.toString()) as ServerToWorkerMessage);
     waiters.forEach((wake) => wake());
@@ -36,9 +45,10 @@ export async function connectScriptedWorker(
     socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
     socket.once('error', reject);
   });
-  return {
+  const worker: ScriptedWorker = {
     workerId,
     received,
+    closed,
     next: (type, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const look = () => {
@@ -58,6 +68,14 @@ export async function connectScriptedWorker(
       }),
     send: (type, data) =>
       new Promise((resolve, reject) => socket.send(JSON.stringify({ type, data }), (error) => (error ? reject(error) : resolve()))),
+    report: async (tasks) => {
+      const reportId = ++reports;
+      await worker.send('running_tasks', { report_id: reportId, tasks });
+      for (;;) {
+        const answer = await worker.next('task_leases');
+        if (answer.report_id === reportId) return answer;
+      }
+    },
     close: async () => {
       if (socket.readyState === socket.CLOSED) return;
       const closed = new Promise((resolve) => socket.once('close', resolve));
@@ -65,6 +83,7 @@ export async function connectScriptedWorker(
       await closed;
     },
   };
+  return worker;
 }
 
 /** The HTTP status a refused upgrade answered with. */

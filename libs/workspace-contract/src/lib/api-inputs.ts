@@ -12,6 +12,14 @@ export interface SignupInput {
   email: string;
   /** 12–200 characters, three of: lower case, upper case, digits, symbols; not containing the name or email. */
   password: string;
+  /** The token of an invite from the instance admin: needed when signup is invite-only (`OZ_SIGNUP=invite`). */
+  invite_token?: string;
+}
+
+/** `POST /api/admin/invites`. */
+export interface InviteInput {
+  /** Only this email may sign up with the invite; left out: whoever holds the link. */
+  email?: string;
 }
 
 /** `POST /api/auth/login`. */
@@ -91,6 +99,15 @@ export interface ArtifactInput {
 /** `GET /api/notifications`. */
 export interface NotificationQuery {
   unread?: boolean;
+  /** `next_cursor` of the previous page: older notifications. */
+  before?: string;
+  limit?: number;
+}
+
+/** `GET /api/rooms/:id/runs`. */
+export interface AgentRunPageQuery {
+  /** `next_cursor` of the previous page: older runs. */
+  before?: string;
   limit?: number;
 }
 

@@ -10,6 +10,28 @@ export interface UserView {
   id: string;
   name: string;
   email: string;
+  /** The instance admin (the first account): manages invites and sees every tenant through the control-plane views. */
+  is_admin: boolean;
+}
+
+/** `GET /api/admin/invites` (instance admin only): an invite, never its token. */
+export interface InviteView {
+  id: string;
+  /** Only this email may use it; null: anyone holding the link. */
+  email: string | null;
+  state: InviteState;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type InviteState = 'pending' | 'used' | 'expired';
+
+/** `POST /api/admin/invites`: the invite with its token, shown this once. */
+export interface CreatedInviteView extends InviteView {
+  token: string;
+  /** Where the invited person signs up, relative to the dashboard's address: `/signup?invite=<token>`. */
+  link: string;
 }
 
 /** Lists that are short by nature (a user's agents, a room's tasks) come whole, as `{ items }`. */
@@ -81,10 +103,19 @@ export interface PostedMessage {
   paused: boolean;
 }
 
-/** `GET /api/notifications?unread=&limit=`. */
+/** `GET /api/notifications?unread=&before=&limit=`: newest first. */
 export interface NotificationPage {
   items: NotificationView[];
   unread_count: number;
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  next_cursor: string | null;
+}
+
+/** `GET /api/rooms/:id/runs?before=&limit=`: a room's agent runs, newest first. */
+export interface AgentRunPage {
+  items: AgentRunView[];
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  next_cursor: string | null;
 }
 
 /** Re-exported for readers of this file: an agent's state in one room. */

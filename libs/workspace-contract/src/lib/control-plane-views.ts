@@ -1,5 +1,4 @@
 import type { RunItem, RunState } from '@oz/contract';
-import type { AgentView } from './api-views';
 import type { NotificationView, RoomView } from './events';
 
 /**
@@ -92,7 +91,7 @@ export interface WorkerList {
  * The user's own live channel, `GET /api/events/me` (SSE, same framing, ids, `Last-Event-ID` replay and
  * `resync` as the room streams): what is not tied to one room.
  */
-export const USER_EVENT_TYPES = ['run', 'run_output', 'run_log', 'workers', 'notification', 'agent', 'rooms'] as const;
+export const USER_EVENT_TYPES = ['run', 'run_output', 'run_log', 'workers', 'notification', 'rooms'] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 
 export interface UserEventData {
@@ -106,8 +105,10 @@ export interface UserEventData {
   workers: WorkerList;
   /** A notification for this user, from any of their rooms (the inbox badge). */
   notification: NotificationView;
-  /** One of the user's agents changed, or started or stopped replying somewhere (`running_in_room_ids`). */
-  agent: AgentView | { id: string; deleted: true };
-  /** One of the user's rooms was created, changed (its agents' status included) or deleted, from any tab or device. */
+  /**
+   * One of the user's rooms was created, changed or deleted, from any tab or device. Its agents'
+   * statuses are in it: an agent replying in a room is `running` there, which is how every page
+   * learns where the user's agents are replying.
+   */
   rooms: RoomView | { id: string; deleted: true };
 }

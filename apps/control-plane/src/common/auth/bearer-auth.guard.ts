@@ -1,29 +1,25 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../../config/control-plane.config';
 import { ApiException } from '@oz/server-kit';
+import { CredentialsService } from '../../credentials/credentials.service';
 import { ADMIN_ROUTE, PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
-import { principalFor } from './principal';
-import { SecretDigest } from '@oz/server-kit';
+import { principalFor, tenantPrincipal } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Global guard: every route needs `Authorization: Bearer <token>` unless marked @PublicRoute(), and
- * the admin key when marked @AdminOnly().
+ * the admin key when marked @AdminOnly(). The token is the admin key or a tenant's (any token under
+ * open tenancy, an issued tenant key under registered tenancy); worker tokens open no route here.
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
-  private readonly adminKey: SecretDigest | null;
-
   constructor(
     private readonly reflector: Reflector,
-    @Inject(CONTROL_PLANE_CONFIG) config: ControlPlaneConfig,
-  ) {
-    this.adminKey = SecretDigest.of(config.adminApiKey);
-  }
+    private readonly credentials: CredentialsService,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -31,7 +27,21 @@ export class BearerAuthGuard implements CanActivate {
     if (!token) {
       throw new ApiException(401, 'authentication_required', 'Missing or malformed Authorization header; send "Bearer <token>" with a token of at least 8 characters');
     }
-    request.principal = principalFor(token, this.adminKey?.matches(token) ?? false);
+    const identity = await this.credentials.identify(token);
+    switch (identity.kind) {
+      case 'admin':
+        request.principal = principalFor(token, true);
+        break;
+      case 'tenant':
+        request.principal = tenantPrincipal(identity.tenantKey);
+        break;
+      case 'worker':
+        throw new ApiException(401, 'authentication_required', 'This is a worker token: it opens only the worker channel (/api/v1/selfhosted/worker/ws)');
+      case 'revoked':
+        throw new ApiException(401, 'authentication_required', `This ${identity.credential === 'tenant' ? 'tenant key' : 'worker token'} was revoked`);
+      case 'unknown':
+        throw new ApiException(401, 'authentication_required', 'Unknown token: this control plane accepts only tenant keys its admin issued (POST /api/v1/admin/tenant-keys)');
+    }
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()]);
     if (adminOnly && !request.principal.isAdmin) {
       throw new ApiException(403, 'admin_required', 'Only the admin key (OZ_ADMIN_API_KEY) may use this route');
@@ -42,6 +52,6 @@ export class BearerAuthGuard implements CanActivate {
 
 export function bearerTokenOf(header: string | undefined): string | null {
   const match = header ? BEARER.exec(header) : null;
-  // Very short tokens are refused: any token opens a tenant, so a guessable one would be shared by accident.
+  // Very short tokens are refused: under open tenancy any token opens a tenant, so a guessable one would be shared by accident.
   return match && match[1].length >= 8 && match[1].length <= 4096 ? match[1] : null;
 }

@@ -15,6 +15,8 @@ export class EnvironmentItemDto implements EnvironmentItem {
     description: `Every secret's name, each mapped to "${REDACTED_SECRET}": values are never shown`,
   })
   env_vars!: Record<string, string>;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds a task may run; null: the server default (OZ_TASK_TIMEOUT_SECONDS)' })
+  task_timeout_seconds!: number | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REDACTED_SECRET } from '@oz/contract';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { IsStringMap } from '../../common/http/validators';
 
 const ONE_LINE = /^[^\r\n\0]*$/;
+/** A week: longer than any task should take, short enough to catch one that hangs. */
+const MAX_TASK_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /**
  * Body of `POST /environments` and `PUT /environments/:id` (PUT replaces every field it is given).
@@ -65,4 +67,18 @@ export class EnvironmentDto {
     forbidNewlines: true,
   })
   env_vars?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_TASK_TIMEOUT_SECONDS,
+    description: 'Seconds a task may run before it is stopped and its run fails (task_timeout); null or omitted: the server default (OZ_TASK_TIMEOUT_SECONDS)',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @Max(MAX_TASK_TIMEOUT_SECONDS)
+  @Min(1)
+  @IsInt()
+  task_timeout_seconds?: number | null;
 }

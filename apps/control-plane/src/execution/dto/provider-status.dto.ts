@@ -17,6 +17,14 @@ export class ProviderQuotaDto {
   next_free_at!: string | null;
 }
 
+export class ProviderUsageDto {
+  @ApiProperty({ description: 'Length of each bucket, in seconds' })
+  bucket_seconds!: number;
+
+  @ApiProperty({ type: [Number], description: 'Calls per bucket over the quota window, oldest first, the last ending now; empty without a quota' })
+  calls!: number[];
+}
+
 export class ProviderStatusDto {
   @ApiProperty({ example: 'claude' })
   key!: string;
@@ -41,6 +49,9 @@ export class ProviderStatusDto {
 
   @ApiProperty({ type: String, nullable: true })
   blocked_reason!: string | null;
+
+  @ApiProperty({ type: ProviderUsageDto, description: 'Extension: calls per time bucket over the quota window, for charts' })
+  usage!: ProviderUsageDto;
 }
 
 export class ProviderStatusListDto {

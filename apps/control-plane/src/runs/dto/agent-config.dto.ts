@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { HARNESS_TYPES, type HarnessType, type McpServerConfig } from '@oz/contract';
+import { HARNESS_TYPES, MAX_MODEL_ID_LENGTH, MODEL_ID_PATTERN, type HarnessType, type McpServerConfig } from '@oz/contract';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -7,6 +7,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -32,7 +33,15 @@ export class AgentConfigDto {
   @IsOptional()
   @IsMcpServers()
   mcp_servers?: Record<string, McpServerConfig>;
-  @ApiPropertyOptional() @IsOptional() @MaxLength(200) @MinLength(1) @IsString() model_id?: string;
+  // A model id reaches command lines (CLI providers, harness CLIs): nothing an argument parser could take for an option.
+  @ApiPropertyOptional({ maxLength: MAX_MODEL_ID_LENGTH, pattern: MODEL_ID_PATTERN.source })
+  @IsOptional()
+  @Matches(MODEL_ID_PATTERN, {
+    message: 'model_id must start with a letter or digit and hold only letters, digits and . _ : / - (no spaces)',
+  })
+  @MaxLength(MAX_MODEL_ID_LENGTH)
+  @IsString()
+  model_id?: string;
   @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() name?: string;
   @ApiPropertyOptional() @IsOptional() @MaxLength(500) @IsString() skill_spec?: string;
   @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() worker_host?: string;

@@ -72,7 +72,9 @@ class RunScopeDto {
 }
 
 class StatusMessageDto {
-  @ApiProperty() message!: string;
+  @ApiProperty({ description: "What the run's tenant is told" }) message!: string;
+  @ApiPropertyOptional({ description: 'Extension, admin key only: the whole story behind the message (which providers failed and why)' })
+  detail?: string;
 }
 
 class RunProviderDto implements RunProvider {
@@ -114,6 +116,14 @@ export class RunItemDto implements RunItem {
   output!: string | null;
   @ApiProperty({ type: RunProviderDto, nullable: true, description: 'Extension: the provider and model that answered a provider run' })
   provider!: RunProviderDto | null;
+  @ApiProperty({
+    type: Number,
+    minimum: 0,
+    description: 'Extension: times a worker took the run (claimed it); more than 1 when a lost worker’s run was retried on another',
+  })
+  attempts!: number;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Extension: the worker executing a worker run (the last that took it, once it ended); null for provider runs' })
+  worker_id?: string | null;
 }
 
 class PageInfoDto implements PageInfo {

@@ -1,7 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SignupInput } from '@oz/workspace-contract';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { normalisedEmail, trimmed } from '../../common/transforms';
 import { stringRequired } from '../../common/validation-messages';
 
@@ -23,4 +23,10 @@ export class SignupDto implements SignupInput {
   @ApiProperty({ minLength: 12, maxLength: 200, description: '12–200 characters, three of: lower case, upper case, digits, symbols; not containing your name or email.' })
   @IsString(stringRequired('password'))
   password!: string;
+
+  @ApiPropertyOptional({ maxLength: 200, description: 'An invite token from the instance admin; needed when signup is invite-only (OZ_SIGNUP=invite).' })
+  @IsOptional()
+  @MaxLength(200)
+  @IsString()
+  invite_token?: string;
 }

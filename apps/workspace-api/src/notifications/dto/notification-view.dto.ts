@@ -15,6 +15,7 @@ export class NotificationViewDto implements NotificationView {
 export class NotificationPageDto implements NotificationPage {
   @ApiProperty({ type: [NotificationViewDto], description: 'Newest first' }) items!: NotificationViewDto[];
   @ApiProperty({ description: 'Unread notifications in the whole inbox' }) unread_count!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `before` for the next (older) page; null when there is none' }) next_cursor!: string | null;
 }
 
 export class ReadAllResultDto {

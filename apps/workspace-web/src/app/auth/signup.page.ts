@@ -16,7 +16,7 @@ type Field = 'name' | 'email' | 'password';
     <form class="card" (submit)="submit($event)" novalidate aria-labelledby="signup-title">
       <div class="brand"><span class="logo" aria-hidden="true"></span> Oz Stack</div>
       <h1 id="signup-title">Create your account</h1>
-      <p class="lead">Then make a room, add an agent and @mention it.</p>
+      <p class="lead">{{ invite() ? 'You were invited. ' : '' }}Then make a room, add an agent and @mention it.</p>
       @if (error(); as message) {
         <div class="banner error" role="alert">{{ message }}</div>
       }
@@ -57,6 +57,8 @@ type Field = 'name' | 'email' | 'password';
 })
 export class SignupPage {
   readonly next = input<string | undefined>();
+  /** The token of the admin's invite link (`/signup?invite=…`), needed where signup is invite-only. */
+  readonly invite = input<string | undefined>();
 
   private readonly session = inject(SessionStore);
   private readonly router = inject(Router);
@@ -87,7 +89,8 @@ export class SignupPage {
     if (Object.keys(missing).length) return;
     this.busy.set(true);
     try {
-      await this.session.signup({ name: this.name().trim(), email: this.email().trim(), password: this.password() });
+      const invite = this.invite();
+      await this.session.signup({ name: this.name().trim(), email: this.email().trim(), password: this.password(), ...(invite ? { invite_token: invite } : {}) });
       await this.router.navigateByUrl(safeNextUrl(this.next()));
     } catch (error) {
       if (error instanceof ApiError && error.fieldErrors.length) {

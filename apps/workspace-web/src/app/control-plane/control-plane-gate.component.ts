@@ -31,9 +31,9 @@ import { ControlPlaneStatusStore } from './control-plane-status.store';
       }
       @default {
         <div class="empty-state">
-          <h2>{{ status.availability() === 'no-bff' ? 'Not available on this server yet' : 'No control plane connected' }}</h2>
+          <h2>{{ status.availability() === 'no-bff' ? 'Not available on this server' : status.runnerMode() === 'local' ? 'No control plane connected' : 'The control plane cannot be used right now' }}</h2>
           <p>{{ status.message() }}</p>
-          @if (status.availability() === 'disconnected') {
+          @if (status.availability() === 'disconnected' && status.runnerMode() === 'local') {
             <p>Start the workspace with <code>OZ_RUNNER_MODE=remote</code> and <code>OZ_API_BASE_URL</code> pointing at a control plane (<code>npm start</code> does this) to see {{ what() }} here.</p>
           }
         </div>

@@ -6,9 +6,9 @@ import { ControlPlaneApi } from './control-plane.api';
 export type ControlPlaneAvailability = 'unknown' | 'available' | 'no-bff' | 'disconnected' | 'error';
 
 /**
- * Whether the control-plane views can work here, asked once: the workspace API must offer its
- * backend-for-frontend (phase 2) and reach a control plane (remote mode). Pages say which is missing
- * instead of showing empty lists.
+ * Whether the control-plane views can work here, asked once per page load: the workspace API must run
+ * in remote mode, keep tenant credentials (OZ_SECRETS_KEY) and reach its control plane. Pages say
+ * which is missing instead of showing empty lists.
  */
 @Injectable({ providedIn: 'root' })
 export class ControlPlaneStatusStore {
@@ -21,6 +21,7 @@ export class ControlPlaneStatusStore {
   readonly availability = this.availabilitySignal.asReadonly();
   readonly message = this.messageSignal.asReadonly();
   readonly admin = computed(() => this.statusSignal()?.admin ?? false);
+  readonly runnerMode = computed(() => this.statusSignal()?.runner_mode ?? null);
   readonly available = computed(() => this.availabilitySignal() === 'available');
 
   ensureLoaded(): Promise<ControlPlaneAvailability> {
@@ -34,7 +35,7 @@ export class ControlPlaneStatusStore {
       })
       .catch((error: unknown) => {
         if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-          this.messageSignal.set('This workspace server does not offer the control-plane views yet: its backend-for-frontend (/api/cp) arrives with the next release.');
+          this.messageSignal.set('This workspace server does not offer the control-plane views (/api/cp): it is an older version.');
           return this.settle('no-bff');
         }
         this.messageSignal.set(`Could not ask the workspace server about the control plane: ${errorMessage(error)}`);
@@ -49,6 +50,13 @@ export class ControlPlaneStatusStore {
     void this.ensureLoaded().then((availability) => {
       if (availability === 'available' && (!options.adminOnly || this.admin())) void load();
     });
+  }
+
+  /** Forgets the answer (signing out: the next user may see other things). */
+  clear(): void {
+    this.statusSignal.set(null);
+    this.messageSignal.set(null);
+    this.availabilitySignal.set('unknown');
   }
 
   private settle(availability: ControlPlaneAvailability): ControlPlaneAvailability {

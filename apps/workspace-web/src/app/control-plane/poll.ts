@@ -1,8 +1,9 @@
 import { DestroyRef, inject } from '@angular/core';
 
 /**
- * Runs `task` every `intervalMs()` while the page is visible and `active()` holds — the stand-in for
- * live updates on servers without the user channel. Skips a beat while the previous call is running.
+ * Runs `task` every `intervalMs()` while the page is visible and `active()` holds, skipping a beat
+ * while the previous call runs. Only for what no live channel carries: a schedule's next run, a
+ * provider's quota window moving on by itself.
  */
 export function pollWhile(active: () => boolean, intervalMs: () => number, task: () => Promise<unknown>): void {
   const destroyRef = inject(DestroyRef);
@@ -14,7 +15,7 @@ export function pollWhile(active: () => boolean, intervalMs: () => number, task:
       try {
         await task();
       } catch {
-        // the page shows its own error state; polling carries on
+        // the page shows its own error state; the next beat tries again
       }
     }
     if (!stopped) timer = setTimeout(tick, intervalMs());

@@ -14,11 +14,13 @@ export interface EnvironmentForm {
   /** One per line. */
   repos: string;
   setupCommands: string;
+  /** Minutes a task may run; empty: the server's default. */
+  timeoutMinutes: string;
   secrets: SecretRow[];
 }
 
 export function emptyEnvironmentForm(): EnvironmentForm {
-  return { name: '', dockerImage: '', description: '', repos: '', setupCommands: '', secrets: [] };
+  return { name: '', dockerImage: '', description: '', repos: '', setupCommands: '', timeoutMinutes: '', secrets: [] };
 }
 
 export function environmentFormOf(env: EnvironmentItem): EnvironmentForm {
@@ -28,6 +30,7 @@ export function environmentFormOf(env: EnvironmentItem): EnvironmentForm {
     description: env.description ?? '',
     repos: env.repos.join('\n'),
     setupCommands: env.setup_commands.join('\n'),
+    timeoutMinutes: env.task_timeout_seconds ? String(Math.round((env.task_timeout_seconds / 60) * 100) / 100) : '',
     secrets: Object.keys(env.env_vars).map((key) => ({ key, value: '', existing: true })),
   };
 }
@@ -46,6 +49,9 @@ export function environmentParamsOf(form: EnvironmentForm): { params: Environmen
   const problems: string[] = [];
   if (!form.name.trim()) problems.push('Give the environment a name.');
   if (!form.dockerImage.trim()) problems.push('Name the Docker image runs start from (for example node:22).');
+  const timeout = form.timeoutMinutes.trim();
+  const minutes = Number(timeout);
+  if (timeout && !(Number.isFinite(minutes) && minutes > 0)) problems.push('The task timeout is a number of minutes above 0 (or empty for the server default).');
   const env: Record<string, string> = {};
   for (const row of form.secrets) {
     const key = row.key.trim();
@@ -64,6 +70,7 @@ export function environmentParamsOf(form: EnvironmentForm): { params: Environmen
       repos: lines(form.repos),
       setup_commands: lines(form.setupCommands),
       env_vars: env,
+      task_timeout_seconds: timeout && minutes > 0 ? Math.round(minutes * 60) : null,
     },
     problems,
   };

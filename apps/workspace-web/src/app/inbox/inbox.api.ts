@@ -7,8 +7,9 @@ import { API } from '../core/api/endpoints';
 export class InboxApi {
   private readonly api = inject(ApiClient);
 
-  list(limit: number, unread = false): Promise<NotificationPage> {
-    return this.api.call(API.listNotifications, { query: { limit, unread: unread || undefined } });
+  /** A page, newest first; `before` is the previous page's `next_cursor`. */
+  list(limit: number, before?: string): Promise<NotificationPage> {
+    return this.api.call(API.listNotifications, { query: { limit, before } });
   }
 
   setRead(id: string, read: boolean): Promise<NotificationView> {

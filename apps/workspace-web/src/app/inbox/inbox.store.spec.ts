@@ -20,7 +20,7 @@ describe('InboxStore', () => {
   let store: InboxStore;
 
   beforeEach(async () => {
-    api = { list: jest.fn().mockResolvedValue({ items: [note('n2'), note('n1', true)], unread_count: 1 }), setRead: jest.fn(), readAll: jest.fn(), delete: jest.fn() };
+    api = { list: jest.fn().mockResolvedValue({ items: [note('n2'), note('n1', true)], unread_count: 1, next_cursor: null }), setRead: jest.fn(), readAll: jest.fn(), delete: jest.fn() };
     TestBed.configureTestingModule({ providers: [{ provide: InboxApi, useValue: api }] });
     store = TestBed.inject(InboxStore);
     await store.refresh();
@@ -55,6 +55,17 @@ describe('InboxStore', () => {
     await store.readAll();
     expect(store.unreadCount()).toBe(0);
     expect(store.items().every((n) => n.read)).toBe(true);
+  });
+
+  it('reads older pages by cursor, below what is shown, until there are none', async () => {
+    api.list.mockResolvedValueOnce({ items: [note('n4'), note('n3')], unread_count: 3, next_cursor: 'c1' });
+    await store.refresh();
+    expect(store.canShowMore()).toBe(true);
+    api.list.mockResolvedValueOnce({ items: [note('n2'), note('n1', true)], unread_count: 3, next_cursor: null });
+    await store.showMore();
+    expect(api.list).toHaveBeenLastCalledWith(50, 'c1');
+    expect(store.items().map((n) => n.id)).toEqual(['n4', 'n3', 'n2', 'n1']);
+    expect(store.canShowMore()).toBe(false);
   });
 
   it('says why the inbox could not load', async () => {

@@ -9,20 +9,19 @@ interface InboxState {
   unread: number;
 }
 
-/** Pages grow by this much; the API returns at most 200 (it has no cursor yet, see BFF.md). */
+/** Notifications read per page. */
 export const INBOX_PAGE = 50;
-export const INBOX_MAX = 200;
 
 /**
- * The inbox and its unread badge. Notifications arrive live on the open room's stream (`receive`);
- * those of other rooms are picked up when the window regains focus and every minute while it is
- * visible, until phase 2's user channel (`/api/events/me`) carries them all.
+ * The inbox and its unread badge. Notifications of every room arrive live on the user's channel
+ * (`receive`, wired by the shell); older ones are read a page at a time (`showMore`, by cursor).
  */
 @Injectable({ providedIn: 'root' })
 export class InboxStore {
   private readonly api = inject(InboxApi);
   private readonly state = new OptimisticState<InboxState>({ items: [], unread: 0 });
-  private readonly limitSignal = signal(INBOX_PAGE);
+  /** Where the next (older) page starts; null when the oldest is shown. */
+  private readonly nextCursor = signal<string | null>(null);
   private readonly loadedSignal = signal(false);
   private readonly errorSignal = signal<string | null>(null);
   private inFlight: Promise<void> | null = null;
@@ -31,14 +30,16 @@ export class InboxStore {
   readonly unreadCount = computed(() => this.state.value().unread);
   readonly loaded = this.loadedSignal.asReadonly();
   readonly error = this.errorSignal.asReadonly();
-  /** More may exist beyond what is shown. */
-  readonly canShowMore = computed(() => this.items().length >= this.limitSignal() && this.limitSignal() < INBOX_MAX);
+  /** Older notifications exist beyond what is shown. */
+  readonly canShowMore = computed(() => this.nextCursor() !== null);
 
+  /** The newest page again (and the unread count). */
   refresh(): Promise<void> {
     this.inFlight ??= this.api
-      .list(this.limitSignal())
+      .list(INBOX_PAGE)
       .then((page) => {
         this.state.set({ items: page.items, unread: page.unread_count });
+        this.nextCursor.set(page.next_cursor);
         this.loadedSignal.set(true);
         this.errorSignal.set(null);
       })
@@ -47,9 +48,21 @@ export class InboxStore {
     return this.inFlight;
   }
 
-  showMore(): Promise<void> {
-    this.limitSignal.update((limit) => Math.min(limit + INBOX_PAGE, INBOX_MAX));
-    return this.refresh();
+  /** The next older page, added below what is shown. */
+  async showMore(): Promise<void> {
+    const cursor = this.nextCursor();
+    if (cursor === null) return;
+    try {
+      const page = await this.api.list(INBOX_PAGE, cursor);
+      this.state.update((state) => ({
+        items: [...state.items, ...page.items.filter((n) => !state.items.some((shown) => shown.id === n.id))],
+        unread: page.unread_count,
+      }));
+      this.nextCursor.set(page.next_cursor);
+      this.errorSignal.set(null);
+    } catch (error) {
+      this.errorSignal.set(`Could not load older notifications: ${errorMessage(error)}`);
+    }
   }
 
   /** A notification from a live stream: new ones count as unread at once. */
@@ -92,6 +105,7 @@ export class InboxStore {
 
   clear(): void {
     this.state.set({ items: [], unread: 0 });
+    this.nextCursor.set(null);
     this.loadedSignal.set(false);
   }
 }

@@ -3,8 +3,7 @@ import { RouterLink } from '@angular/router';
 import type { ArtifactItem } from '@oz/contract';
 import { ControlPlaneGateComponent } from '../control-plane/control-plane-gate.component';
 import { ControlPlaneStatusStore } from '../control-plane/control-plane-status.store';
-import { pollWhile } from '../control-plane/poll';
-import { UserEvents } from '../control-plane/user-events';
+import { LiveStatusComponent } from '../control-plane/live-status.component';
 import { Notices } from '../core/feedback/notices';
 import { Clock, duration, fullDate } from '../ui/clock';
 import { Confirm } from '../ui/confirm';
@@ -17,7 +16,7 @@ import { RunDetailStore } from './run-detail.store';
 @Component({
   selector: 'oz-run-detail-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, ControlPlaneGateComponent, RunStateComponent, TimeComponent, MarkdownComponent],
+  imports: [RouterLink, ControlPlaneGateComponent, LiveStatusComponent, RunStateComponent, TimeComponent, MarkdownComponent],
   providers: [RunDetailStore],
   templateUrl: './run-detail.page.html',
   styleUrl: './run-detail.page.css',
@@ -26,7 +25,6 @@ export class RunDetailPage {
   readonly runId = input.required<string>();
   protected readonly store = inject(RunDetailStore);
   private readonly status = inject(ControlPlaneStatusStore);
-  private readonly events = inject(UserEvents);
   private readonly confirm = inject(Confirm);
   private readonly notices = inject(Notices);
   private readonly clock = inject(Clock);
@@ -49,11 +47,6 @@ export class RunDetailPage {
         });
       });
     });
-    pollWhile(
-      () => this.status.available() && this.events.mode() === 'polling' && this.store.active(),
-      () => 2_000,
-      () => this.store.refresh(),
-    );
     // The log follows new lines while the reader is at its end.
     afterRenderEffect(() => {
       this.store.logs();

@@ -4,8 +4,7 @@ import { RUN_SOURCES, RUN_STATES, type RunState } from '@oz/contract';
 import { ControlPlaneGateComponent } from '../control-plane/control-plane-gate.component';
 import { ControlPlaneStatusStore } from '../control-plane/control-plane-status.store';
 import { ControlPlaneApi } from '../control-plane/control-plane.api';
-import { pollWhile } from '../control-plane/poll';
-import { UserEvents } from '../control-plane/user-events';
+import { LiveStatusComponent } from '../control-plane/live-status.component';
 import { errorMessage } from '../core/api/api-error';
 import { RunStateComponent } from '../ui/run-state.component';
 import { TimeComponent } from '../ui/time.component';
@@ -25,7 +24,7 @@ const STATE_LABELS: Record<RunState, string> = {
 @Component({
   selector: 'oz-runs-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, ControlPlaneGateComponent, RunStateComponent, TimeComponent],
+  imports: [RouterLink, ControlPlaneGateComponent, LiveStatusComponent, RunStateComponent, TimeComponent],
   providers: [RunsStore],
   templateUrl: './runs.page.html',
   styleUrl: './runs.page.css',
@@ -43,7 +42,6 @@ export class RunsPage {
 
   protected readonly store = inject(RunsStore);
   protected readonly status = inject(ControlPlaneStatusStore);
-  private readonly events = inject(UserEvents);
   private readonly api = inject(ControlPlaneApi);
   private readonly router = inject(Router);
   protected readonly states = RUN_STATES;
@@ -77,12 +75,6 @@ export class RunsPage {
         });
       });
     });
-    // Without the user channel, the page refreshes itself: often while runs are moving.
-    pollWhile(
-      () => this.status.available() && this.events.mode() === 'polling',
-      () => (this.store.anyActive() ? 3_000 : 10_000),
-      () => this.store.reload(),
-    );
   }
 
   protected toggleState(state: RunState): void {

@@ -9,21 +9,24 @@ import { errorMessage } from '../core/api/api-error';
 import { SessionStore } from '../core/auth/session.store';
 import { Notices } from '../core/feedback/notices';
 import { InboxStore } from '../inbox/inbox.store';
+import { ControlPlaneStatusStore } from '../control-plane/control-plane-status.store';
+import { UserEvents } from '../control-plane/user-events';
 import { CreateRoom } from '../rooms/create-room.dialog';
 import { RoomsStore } from '../rooms/rooms.store';
 import { ReplyingPipe } from '../ui/replying.pipe';
 
-/** How often the inbox badge catches up on other rooms while the window is visible (until phase 2). */
-const INBOX_REFRESH_MS = 60_000;
-
-/** The frame of every signed-in page: navigation with the rooms, the inbox badge, the user. */
+/**
+ * The frame of every signed-in page: navigation with the rooms, the inbox badge, the user. It keeps
+ * the user's own channel open for the session: new notifications from any room, rooms created or
+ * changed in another tab or device, and their agents' statuses arrive there.
+ */
 @Component({
   selector: 'oz-shell',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [RouterOutlet, RouterLink, RouterLinkActive, ReplyingPipe, CdkTrapFocus],
   templateUrl: './shell.component.html',
   styleUrl: './shell.component.css',
-  host: { '(document:visibilitychange)': 'onVisibility()', '(window:focus)': 'onVisibility()', '(document:keydown.escape)': 'navOpen.set(false)' },
+  host: { '(document:keydown.escape)': 'navOpen.set(false)' },
 })
 export class ShellComponent {
   protected readonly session = inject(SessionStore);
@@ -35,9 +38,10 @@ export class ShellComponent {
   private readonly router = inject(Router);
   private readonly document = inject(DOCUMENT);
   private readonly injector = inject(Injector);
+  private readonly events = inject(UserEvents);
+  private readonly controlPlane = inject(ControlPlaneStatusStore);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
   private readonly sidebar = viewChild.required<ElementRef<HTMLElement>>('sidebar');
-  private lastRefresh = Date.now();
 
   protected readonly navOpen = signal(false);
   protected readonly unreadLabel = computed(() => {
@@ -48,10 +52,24 @@ export class ShellComponent {
   constructor() {
     void this.rooms.load();
     void this.inbox.refresh();
-    const timer = setInterval(() => {
-      if (this.document.visibilityState === 'visible') this.refreshInBackground();
-    }, INBOX_REFRESH_MS);
-    inject(DestroyRef).onDestroy(() => clearInterval(timer));
+    const destroyRef = inject(DestroyRef);
+    this.events.on('notification', (notification) => this.inbox.receive(notification), destroyRef);
+    this.events.on(
+      'rooms',
+      (room) => {
+        if ('deleted' in room) return this.rooms.remove(room.id);
+        this.rooms.upsert(room);
+        this.agents.applyRoom(room);
+      },
+      destroyRef,
+    );
+    // Events were missed for good (a long time offline): read the lists again.
+    this.events.onResync(() => {
+      void this.inbox.refresh();
+      void this.rooms.load();
+    }, destroyRef);
+    this.events.start();
+    destroyRef.onDestroy(() => this.events.stop());
     this.router.events
       .pipe(
         filter((e) => e instanceof NavigationEnd),
@@ -78,6 +96,7 @@ export class ShellComponent {
   }
 
   protected async logout(): Promise<void> {
+    this.events.stop();
     try {
       await this.session.logout();
     } catch (error) {
@@ -86,17 +105,7 @@ export class ShellComponent {
     this.rooms.clear();
     this.inbox.clear();
     this.agents.clear();
+    this.controlPlane.clear();
     await this.router.navigate(['/login']);
-  }
-
-  protected onVisibility(): void {
-    if (this.document.visibilityState !== 'visible' || Date.now() - this.lastRefresh < 5_000) return;
-    this.refreshInBackground();
-  }
-
-  private refreshInBackground(): void {
-    this.lastRefresh = Date.now();
-    void this.inbox.refresh();
-    void this.rooms.load();
   }
 }

@@ -4,7 +4,7 @@ import type { WorkerView } from '@oz/workspace-contract';
 import { ControlPlaneGateComponent } from '../control-plane/control-plane-gate.component';
 import { ControlPlaneStatusStore } from '../control-plane/control-plane-status.store';
 import { ControlPlaneApi } from '../control-plane/control-plane.api';
-import { pollWhile } from '../control-plane/poll';
+import { LiveStatusComponent } from '../control-plane/live-status.component';
 import { UserEvents } from '../control-plane/user-events';
 import { errorMessage } from '../core/api/api-error';
 import { Clock } from '../ui/clock';
@@ -18,11 +18,14 @@ const QUIET_AFTER_MS = 45_000;
 @Component({
   selector: 'oz-workers-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, ControlPlaneGateComponent, RunStateComponent, TimeComponent],
+  imports: [RouterLink, ControlPlaneGateComponent, LiveStatusComponent, RunStateComponent, TimeComponent],
   template: `
     <div class="page">
       <header class="page-header">
         <h1>Workers</h1>
+        @if (status.available() && status.admin()) {
+          <oz-live-status />
+        }
         <p class="subtitle">Machines that run tasks in Docker containers, connected to the control plane over WebSocket.</p>
       </header>
       <oz-control-plane-gate what="workers" [adminOnly]="true">
@@ -108,8 +111,10 @@ export class WorkersPage {
 
   constructor() {
     this.status.whenAvailable(() => this.load(), { adminOnly: true });
-    this.events.on('workers', (list) => this.workers.set(list.workers), inject(DestroyRef));
-    pollWhile(() => this.status.available() && this.status.admin() && this.events.mode() === 'polling', () => 5_000, () => this.load());
+    // Presence and running tasks arrive on the user's channel whenever they change.
+    const destroyRef = inject(DestroyRef);
+    this.events.on('workers', (list) => this.workers.set(list.workers), destroyRef);
+    this.events.onResync(() => void this.load(), destroyRef);
   }
 
   protected quiet(worker: WorkerView): boolean {

@@ -62,9 +62,13 @@ export async function postToProvider(
       headers: { 'content-type': 'application/json', ...call.headers },
       body: JSON.stringify(call.body),
       signal: controller.signal,
+      // Never followed: the request carries the provider's key, and a redirect would hand it (and the
+      // prompt) to whatever address the answer names.
+      redirect: 'manual',
     });
     stillAlive();
     answering = true;
+    if (response.status >= 300 && response.status < 400) throw await redirectError(provider, response);
     if (!response.ok) throw await errorFromResponse(provider, response);
 
     const contentType = response.headers.get('content-type') ?? '';
@@ -116,7 +120,22 @@ async function errorFromResponse(provider: ProviderDefinition, response: Respons
   return new ProviderError(failureKindForStatus(response.status), `${provider.key}: HTTP ${response.status}: ${reason}`, {
     status: response.status,
     retryAfterMs: parseRetryAfter(response.headers),
+    reason,
   });
+}
+
+/**
+ * A 3xx: the provider (or something in front of it) sends the call elsewhere. Treated as the
+ * provider's trouble (another provider may answer), and the target is not named: a Location may
+ * carry tokens of its own.
+ */
+async function redirectError(provider: ProviderDefinition, response: Response): Promise<ProviderError> {
+  await response.body?.cancel().catch(() => undefined);
+  return new ProviderError(
+    'server',
+    `${provider.key}: HTTP ${response.status}: the provider redirected the call, and redirects are not followed (they would carry the key elsewhere); check its base URL`,
+    { status: response.status },
+  );
 }
 
 /** `{"error":{"message":…}}` (OpenAI and Anthropic alike), `{"error":"…"}` or `{"message":…}`. */

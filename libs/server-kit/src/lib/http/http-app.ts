@@ -4,6 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyBodyParser, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { ApiException } from '../errors/api-exception';
 import { ErrorResponseFilter, fromFastifyError, sendError, toApiException } from '../errors/error-response.filter';
 import { openApiDocument, type OpenApiOptions } from './openapi';
 import { requestIdFor } from './request-id';
@@ -16,12 +17,51 @@ import { createValidationPipe, RequestShapePipe } from './validation';
  * about, FSTWRN004), lets the global filter answer them with our codes and messages.
  */
 class OzFastifyAdapter extends FastifyAdapter {
+  /** Bodies up to this size are read to their end before a 413 is sent (see drainBody). */
+  drainLimitBytes = 0;
+
   override setErrorHandler(handler: Parameters<FastifyInstance['setErrorHandler']>[0]) {
     const instance = this.getInstance();
-    return super.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
-      handler.call(instance, (fromFastifyError(error) ?? error) as FastifyError, request, reply),
-    );
+    return super.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const mapped = (fromFastifyError(error) ?? error) as FastifyError;
+      if (mapped instanceof ApiException && mapped.status === 413) {
+        // Nest's handler sends the reply itself, so it may run later, once the client is done sending.
+        void drainBody(request.raw, this.drainLimitBytes)
+          .then(() => handler.call(instance, mapped, request, reply))
+          .catch((failure: unknown) => reply.send(failure));
+        return;
+      }
+      return handler.call(instance, mapped, request, reply);
+    });
   }
+}
+
+/** How far past OZ_MAX_BODY_BYTES a refused body is still read, so that its sender can read the 413. */
+const OVERSIZED_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Fastify refuses a body over the limit as soon as it knows (from Content-Length, or once the chunks
+ * pass it), and the connection is closed after the answer while the client is still sending: its
+ * writes fail (EPIPE, ECONNRESET) and Node's fetch, and so the official SDK, never read the 413 (the
+ * SDK even retries). Reading the rest of the body first, discarding it, lets the client finish
+ * sending and read the answer. Bounded: a body declared larger than `limit` is answered at once, and
+ * reading stops after `limit` bytes (the connection is then closed after the answer, as before).
+ */
+function drainBody(raw: IncomingMessage, limit: number): Promise<void> {
+  if (raw.complete || raw.destroyed || Number(raw.headers['content-length']) > limit) return Promise.resolve();
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const done = () => {
+      raw.off('data', onData).off('end', done).off('error', done).off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > limit) done();
+    };
+    raw.on('data', onData).once('end', done).once('error', done).once('close', done);
+    raw.resume();
+  });
 }
 
 /**
@@ -65,6 +105,7 @@ export async function createHttpApp(
       sendError(reply, request.id, toApiException(error));
     },
   });
+  adapter.drainLimitBytes = options.maxBodyBytes + OVERSIZED_BODY_DRAIN_BYTES;
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // On SIGTERM/SIGINT: close (finish in-flight requests, stop the loops, release the pool), then exit 0,

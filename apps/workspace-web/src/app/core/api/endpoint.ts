@@ -12,8 +12,6 @@ export interface Endpoint<Res, Body = never, Query = never> {
   readonly bodyFields?: readonly string[];
   /** Every query parameter the query type may hold. */
   readonly queryFields?: readonly string[];
-  /** A route of the backend-for-frontend that phase 2 adds (see BFF.md), not in the API yet. */
-  readonly bff?: boolean;
   /** Type-only: never set. */
   readonly _types?: { res: Res; body: Body; query: Query };
 }
@@ -42,9 +40,4 @@ export function patch<Res, Body>(path: string, bodyFields: readonly string[]): E
 
 export function del<Res = void>(path: string): Endpoint<Res> {
   return { method: 'DELETE', path };
-}
-
-/** Marks routes of the phase-2 backend-for-frontend. */
-export function bff<E extends Endpoint<unknown, unknown, unknown>>(endpoint: E): E {
-  return { ...endpoint, bff: true };
 }

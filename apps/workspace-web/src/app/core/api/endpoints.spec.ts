@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ErrorBody } from '@oz/contract';
+import type { EnvironmentItem, ErrorBody, RunItem, ScheduledAgentItem } from '@oz/contract';
 import {
   AGENT_HARNESSES,
   AGENT_ICONS,
   TASK_PRIORITIES,
   TASK_STATUSES,
+  type AgentRunPage,
   type AgentRunView,
+  type ControlPlaneStatus,
   type AgentSummary,
   type AgentView,
   type ArtifactView,
@@ -15,24 +17,24 @@ import {
   type NotificationPage,
   type NotificationView,
   type PostedMessage,
+  type ProviderStatus,
   type RoomAgent,
   type RoomView,
   type TaskView,
   type UserView,
+  type WorkerView,
 } from '@oz/workspace-contract';
 import { keysOf, type Endpoint } from './endpoint';
 import { API, CP_API, type PublicRoomView } from './endpoints';
 
 /**
- * Every route the dashboard calls is checked against the workspace API's OpenAPI document: the
- * committed one the API generates (apps/workspace-api/openapi.json) once it exists, else the copy
- * taken from a running API (src/testing/workspace-api.openapi.json; refresh it with
- * `node apps/workspace-web/tools/fetch-openapi.mjs <api url>`).
+ * Every route the dashboard calls is checked against the workspace API's OpenAPI document, the one
+ * the API generates and commits (apps/workspace-api/openapi.json, `npx nx openapi workspace-api`):
+ * it exists, takes only the fields and parameters the client sends, and answers the schema the
+ * client's type names, whose fields are exactly the contract type's.
  */
 const ROOT = join(__dirname, '../../../../../..');
-const GENERATED = join(ROOT, 'apps/workspace-api/openapi.json');
-const COPY = join(ROOT, 'apps/workspace-web/src/testing/workspace-api.openapi.json');
-const documentPath = existsSync(GENERATED) ? GENERATED : COPY;
+const documentPath = join(ROOT, 'apps/workspace-api/openapi.json');
 
 interface Schema {
   type?: string;
@@ -61,13 +63,13 @@ const resolve = (schema: Schema | undefined): Schema | undefined =>
   schema?.$ref ? doc.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')] : schema;
 const bodySchema = (op: Operation) => resolve(op.requestBody?.content?.['application/json']?.schema);
 
-const workspaceRoutes = Object.entries(API) as [string, AnyEndpoint][];
+const workspaceRoutes = [...Object.entries(API), ...Object.entries(CP_API)] as [string, AnyEndpoint][];
 
 /**
  * The schema each route answers with (null: no JSON body — 204, or an SSE stream). Listing every
  * route is enforced by the type; the test checks each against the document.
  */
-const RESPONSES: Record<keyof typeof API, string | null> = {
+const RESPONSES: Record<keyof typeof API | keyof typeof CP_API, string | null> = {
   signup: 'UserDto',
   login: 'UserDto',
   logout: null,
@@ -110,11 +112,33 @@ const RESPONSES: Record<keyof typeof API, string | null> = {
   publicTasks: 'TaskListDto',
   publicArtifacts: 'ArtifactListDto',
   publicEvents: null,
+  status: 'ControlPlaneStatusDto',
+  listRuns: 'CpRunListDto',
+  createRun: 'CpAgentRunResponseDto',
+  runLogs: 'CpRunLogPageDto',
+  listEnvironments: 'CpEnvironmentListDto',
+  createEnvironment: 'CpEnvironmentItemDto',
+  getEnvironment: 'CpEnvironmentItemDto',
+  updateEnvironment: 'CpEnvironmentItemDto',
+  deleteEnvironment: null,
+  listSchedules: 'CpScheduleListDto',
+  createSchedule: 'CpScheduledAgentItemDto',
+  getSchedule: 'CpScheduledAgentItemDto',
+  updateSchedule: 'CpScheduledAgentItemDto',
+  deleteSchedule: 'CpScheduleDeleteDto',
+  pauseSchedule: 'CpScheduledAgentItemDto',
+  resumeSchedule: 'CpScheduledAgentItemDto',
+  listWorkers: 'CpWorkerListDto',
+  listProviders: 'CpProviderStatusListDto',
+  userEvents: null,
 };
+
+/** API and CP_API share two names (a workspace agent run, a control-plane run): each is checked under its own list. */
+const CP_RESPONSES: Partial<Record<keyof typeof CP_API, string>> = { getRun: 'CpRunItemDto', cancelRun: 'CpRunItemDto' };
 
 /** The contract's view types (every key, enforced by keysOf) against the document's response schemas. */
 const VIEWS: [string, readonly string[]][] = [
-  ['UserDto', keysOf<UserView>()('id', 'name', 'email')],
+  ['UserDto', keysOf<UserView>()('id', 'name', 'email', 'is_admin')],
   ['AgentSummaryDto', keysOf<AgentSummary>()('id', 'name', 'color', 'icon')],
   ['RoomAgentDto', keysOf<RoomAgent>()('id', 'name', 'color', 'icon', 'harness', 'status')],
   ['RoomViewDto', keysOf<RoomView>()('id', 'name', 'description', 'paused', 'share_id', 'agents', 'created_at', 'updated_at')],
@@ -136,17 +160,54 @@ const VIEWS: [string, readonly string[]][] = [
   ],
   ['ArtifactViewDto', keysOf<ArtifactView>()('id', 'room_id', 'type', 'title', 'content', 'url', 'agent', 'run_id', 'created_at')],
   ['NotificationViewDto', keysOf<NotificationView>()('id', 'room_id', 'room_name', 'agent', 'message', 'read', 'created_at')],
-  ['NotificationPageDto', keysOf<NotificationPage>()('items', 'unread_count')],
+  ['NotificationPageDto', keysOf<NotificationPage>()('items', 'unread_count', 'next_cursor')],
+  ['AgentRunListDto', keysOf<AgentRunPage>()('items', 'next_cursor')],
+  ['ControlPlaneStatusDto', keysOf<ControlPlaneStatus>()('connected', 'runner_mode', 'admin', 'reason')],
+  [
+    'CpRunItemDto',
+    keysOf<RunItem>()(
+      'run_id',
+      'task_id',
+      'title',
+      'prompt',
+      'state',
+      'created_at',
+      'updated_at',
+      'started_at',
+      'source',
+      'agent_config',
+      'agent_skill',
+      'artifacts',
+      'conversation_id',
+      'creator',
+      'is_sandbox_running',
+      'schedule',
+      'scope',
+      'session_link',
+      'status_message',
+      'output',
+      'provider',
+      'attempts',
+      'worker_id',
+    ),
+  ],
+  [
+    'CpEnvironmentItemDto',
+    keysOf<EnvironmentItem>()('id', 'environment_id', 'name', 'description', 'docker_image', 'repos', 'setup_commands', 'env_vars', 'task_timeout_seconds', 'created_at', 'updated_at'),
+  ],
+  [
+    'CpScheduledAgentItemDto',
+    keysOf<ScheduledAgentItem>()('id', 'name', 'cron_schedule', 'prompt', 'enabled', 'created_at', 'updated_at', 'agent_config', 'history', 'last_spawn_error', 'scope', 'environment'),
+  ],
+  ['CpWorkerDto', keysOf<WorkerView>()('worker_id', 'connections', 'connected_at', 'last_seen_at', 'running')],
+  ['CpProviderStatusDto', keysOf<ProviderStatus>()('key', 'type', 'model', 'usable', 'problems', 'quota', 'blocked_until', 'blocked_reason', 'usage')],
   ['ErrorBodyDto', keysOf<ErrorBody>()('status', 'error', 'code', 'message', 'request_id', 'errors', 'retryable')],
 ];
 
-/** Response schemas arrived with the generated document; an older copy without them skips these checks. */
-const documentsResponses = Object.keys(doc.components?.schemas ?? {}).some((name) => name.endsWith('ViewDto'));
 const responseRef = (op: Operation): string | null => {
   const ok = Object.entries(op.responses ?? {}).find(([code]) => code.startsWith('2'));
   return ok?.[1].content?.['application/json']?.schema?.$ref?.replace('#/components/schemas/', '') ?? null;
 };
-const bffRoutes = Object.entries(CP_API) as [string, AnyEndpoint][];
 
 describe(`the API client against the OpenAPI document (${documentPath.replace(ROOT + '/', '')})`, () => {
   it.each(workspaceRoutes.map(([name, e]) => [name, e.method, e.path] as const))('%s: %s %s exists', (_name, method, path) => {
@@ -170,11 +231,12 @@ describe(`the API client against the OpenAPI document (${documentPath.replace(RO
     expect(endpoint.queryFields!.filter((field) => !query.includes(field))).toEqual([]);
   });
 
-  (documentsResponses ? it.each : it.skip.each)(workspaceRoutes.map(([name, e]) => [name, e] as const))('%s answers the schema its type says', (name, endpoint) => {
-    expect(responseRef(operation(endpoint)!)).toBe(RESPONSES[name as keyof typeof API]);
+  it.each(workspaceRoutes.map(([name, e]) => [name, e] as const))('%s answers the schema its type says', (name, endpoint) => {
+    const cp = Object.values(CP_API).includes(endpoint as never) ? CP_RESPONSES[name as keyof typeof CP_API] : undefined;
+    expect(responseRef(operation(endpoint)!)).toBe(cp ?? RESPONSES[name as keyof typeof RESPONSES]);
   });
 
-  (documentsResponses ? it.each : it.skip.each)(VIEWS)('%s has exactly the fields of the contract type', (schemaName, fields) => {
+  it.each(VIEWS)('%s has exactly the fields of the contract type', (schemaName, fields) => {
     const schema = doc.components!.schemas![schemaName];
     expect(schema).toBeDefined();
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual([...fields].sort());
@@ -188,14 +250,8 @@ describe(`the API client against the OpenAPI document (${documentPath.replace(RO
     expect(schema('CreateAgentDto').properties!['icon'].enum).toEqual([...AGENT_ICONS]);
   });
 
-  it('marks as backend-for-frontend exactly the routes the API does not have yet, and BFF.md lists each of them', () => {
+  it('documents every control-plane route in BFF.md', () => {
     const bffDoc = readFileSync(join(ROOT, 'apps/workspace-web/BFF.md'), 'utf8');
-    for (const [, endpoint] of bffRoutes) {
-      expect(endpoint.bff).toBe(true);
-      expect(bffDoc).toContain(`${endpoint.method} ${endpoint.path}`);
-    }
-    // Once the API serves any of /api/cp (phase 2), it must serve all of them.
-    const served = bffRoutes.filter(([, e]) => operation(e));
-    if (served.length) expect(bffRoutes.filter(([, e]) => !operation(e)).map(([name]) => name)).toEqual([]);
+    for (const endpoint of Object.values(CP_API) as AnyEndpoint[]) expect(bffDoc).toContain(`${endpoint.method} ${endpoint.path}`);
   });
 });

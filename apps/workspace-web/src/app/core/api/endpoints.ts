@@ -15,6 +15,8 @@ import type {
 } from '@oz/contract';
 import type {
   AgentInput,
+  AgentRunPage,
+  AgentRunPageQuery,
   AgentRunView,
   AgentView,
   ArtifactInput,
@@ -42,7 +44,7 @@ import type {
   UserView,
   WorkerList,
 } from '@oz/workspace-contract';
-import { bff, del, get, keysOf, patch, post, put } from './endpoint';
+import { del, get, keysOf, patch, post, put } from './endpoint';
 
 /** A shared room as the public sees it: no share id, no pause switch. */
 export type PublicRoomView = Omit<RoomView, 'share_id' | 'paused'>;
@@ -52,7 +54,7 @@ const messagePageQuery = keysOf<MessagePageQuery>()('before', 'limit');
 
 /** Every route of the workspace API the dashboard calls. */
 export const API = {
-  signup: post<UserView, SignupInput>('/api/auth/signup', keysOf<SignupInput>()('name', 'email', 'password')),
+  signup: post<UserView, SignupInput>('/api/auth/signup', keysOf<SignupInput>()('name', 'email', 'password', 'invite_token')),
   login: post<UserView, LoginInput>('/api/auth/login', keysOf<LoginInput>()('email', 'password')),
   logout: post<void>('/api/auth/logout'),
   me: get<UserView>('/api/auth/me'),
@@ -78,7 +80,7 @@ export const API = {
   listMessages: get<MessagePage, MessagePageQuery>('/api/rooms/:roomId/messages', messagePageQuery),
   postMessage: post<PostedMessage, MessageInput>('/api/rooms/:roomId/messages', keysOf<MessageInput>()('content')),
 
-  listRoomRuns: get<ItemList<AgentRunView>>('/api/rooms/:roomId/runs'),
+  listRoomRuns: get<AgentRunPage, AgentRunPageQuery>('/api/rooms/:roomId/runs', keysOf<AgentRunPageQuery>()('before', 'limit')),
   getRun: get<AgentRunView>('/api/runs/:id'),
   cancelRun: post<AgentRunView>('/api/runs/:id/cancel'),
 
@@ -91,7 +93,7 @@ export const API = {
   createArtifact: post<ArtifactView, ArtifactInput>('/api/rooms/:roomId/artifacts', keysOf<ArtifactInput>()('type', 'title', 'content', 'url')),
   deleteArtifact: del('/api/artifacts/:id'),
 
-  listNotifications: get<NotificationPage, NotificationQuery>('/api/notifications', keysOf<NotificationQuery>()('unread', 'limit')),
+  listNotifications: get<NotificationPage, NotificationQuery>('/api/notifications', keysOf<NotificationQuery>()('unread', 'before', 'limit')),
   readAllNotifications: post<{ updated: number }>('/api/notifications/read-all'),
   markNotification: patch<NotificationView, NotificationUpdate>('/api/notifications/:id', keysOf<NotificationUpdate>()('read')),
   deleteNotification: del('/api/notifications/:id'),
@@ -124,38 +126,39 @@ const runListQuery = keysOf<RunListParams>()(
   'source',
   'state',
 );
-const environmentFields = keysOf<EnvironmentParams>()('name', 'docker_image', 'description', 'repos', 'setup_commands', 'env_vars');
+const environmentFields = keysOf<EnvironmentParams>()('name', 'docker_image', 'description', 'repos', 'setup_commands', 'env_vars', 'task_timeout_seconds');
 const scheduleFields = keysOf<ScheduleCreateParams>()('name', 'cron_schedule', 'prompt', 'agent_config', 'enabled', 'team');
 
 /**
- * The control-plane views' routes: the backend-for-frontend the workspace API adds in phase 2
- * (apps/workspace-web/BFF.md). Shapes are the Oz `/api/v1` ones from `@oz/contract`.
+ * The control-plane views' routes: the workspace API's backend-for-frontend under `/api/cp`
+ * (apps/workspace-web/BFF.md), answering for the signed-in user's own tenant, and the user's own
+ * live channel. Shapes are the Oz `/api/v1` ones from `@oz/contract`.
  */
 export const CP_API = {
-  status: bff(get<ControlPlaneStatus>('/api/cp/status')),
-  listRuns: bff(get<RunListResponse, RunListParams>('/api/cp/runs', runListQuery)),
-  createRun: bff(post<AgentRunResponse, AgentRunParams>('/api/cp/runs', keysOf<AgentRunParams>()('prompt', 'config', 'conversation_id', 'images', 'skill', 'team', 'title'))),
-  getRun: bff(get<RunItem>('/api/cp/runs/:runId')),
-  cancelRun: bff(post<RunItem>('/api/cp/runs/:runId/cancel')),
-  runLogs: bff(get<RunLogPage, { after?: number; limit?: number }>('/api/cp/runs/:runId/logs', ['after', 'limit'])),
+  status: get<ControlPlaneStatus>('/api/cp/status'),
+  listRuns: get<RunListResponse, RunListParams>('/api/cp/runs', runListQuery),
+  createRun: post<AgentRunResponse, AgentRunParams>('/api/cp/runs', keysOf<AgentRunParams>()('prompt', 'config', 'conversation_id', 'images', 'skill', 'team', 'title')),
+  getRun: get<RunItem>('/api/cp/runs/:runId'),
+  cancelRun: post<RunItem>('/api/cp/runs/:runId/cancel'),
+  runLogs: get<RunLogPage, { after?: number; limit?: number }>('/api/cp/runs/:runId/logs', ['after', 'limit']),
 
-  listEnvironments: bff(get<EnvironmentListResponse>('/api/cp/environments')),
-  createEnvironment: bff(post<EnvironmentItem, EnvironmentParams>('/api/cp/environments', environmentFields)),
-  getEnvironment: bff(get<EnvironmentItem>('/api/cp/environments/:id')),
-  updateEnvironment: bff(put<EnvironmentItem, EnvironmentParams>('/api/cp/environments/:id', environmentFields)),
-  deleteEnvironment: bff(del('/api/cp/environments/:id')),
+  listEnvironments: get<EnvironmentListResponse>('/api/cp/environments'),
+  createEnvironment: post<EnvironmentItem, EnvironmentParams>('/api/cp/environments', environmentFields),
+  getEnvironment: get<EnvironmentItem>('/api/cp/environments/:id'),
+  updateEnvironment: put<EnvironmentItem, EnvironmentParams>('/api/cp/environments/:id', environmentFields),
+  deleteEnvironment: del('/api/cp/environments/:id'),
 
-  listSchedules: bff(get<ScheduleListResponse>('/api/cp/schedules')),
-  createSchedule: bff(post<ScheduledAgentItem, ScheduleCreateParams>('/api/cp/schedules', scheduleFields)),
-  getSchedule: bff(get<ScheduledAgentItem>('/api/cp/schedules/:id')),
-  updateSchedule: bff(put<ScheduledAgentItem, ScheduleUpdateParams>('/api/cp/schedules/:id', keysOf<ScheduleUpdateParams>()('name', 'cron_schedule', 'prompt', 'enabled', 'agent_config'))),
-  deleteSchedule: bff(del<ScheduleDeleteResponse>('/api/cp/schedules/:id')),
-  pauseSchedule: bff(post<ScheduledAgentItem>('/api/cp/schedules/:id/pause')),
-  resumeSchedule: bff(post<ScheduledAgentItem>('/api/cp/schedules/:id/resume')),
+  listSchedules: get<ScheduleListResponse>('/api/cp/schedules'),
+  createSchedule: post<ScheduledAgentItem, ScheduleCreateParams>('/api/cp/schedules', scheduleFields),
+  getSchedule: get<ScheduledAgentItem>('/api/cp/schedules/:id'),
+  updateSchedule: put<ScheduledAgentItem, ScheduleUpdateParams>('/api/cp/schedules/:id', keysOf<ScheduleUpdateParams>()('name', 'cron_schedule', 'prompt', 'enabled', 'agent_config')),
+  deleteSchedule: del<ScheduleDeleteResponse>('/api/cp/schedules/:id'),
+  pauseSchedule: post<ScheduledAgentItem>('/api/cp/schedules/:id/pause'),
+  resumeSchedule: post<ScheduledAgentItem>('/api/cp/schedules/:id/resume'),
 
-  listWorkers: bff(get<WorkerList>('/api/cp/workers')),
-  listProviders: bff(get<ProviderStatusList>('/api/cp/providers')),
+  listWorkers: get<WorkerList>('/api/cp/workers'),
+  listProviders: get<ProviderStatusList>('/api/cp/providers'),
 
-  /** SSE: the user's own channel (runs, logs, workers, notifications). */
-  userEvents: bff(get<never>('/api/events/me')),
+  /** SSE: the user's own channel (runs, their output and logs, workers, notifications, rooms). */
+  userEvents: get<never>('/api/events/me'),
 } as const;
