@@ -2,11 +2,9 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule, type Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import { LoggerModule } from 'nestjs-pino';
 import { BearerAuthGuard } from './common/auth/bearer-auth.guard';
-import { httpLoggerParams, newReplicaId, redactUrlCredentials } from '@oz/server-kit';
+import { httpLoggerParams, newReplicaId } from '@oz/server-kit';
 import { REPLICA_ID } from './common/replica-id';
 import { SecretsModule } from './common/secrets/secrets.module';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config';
@@ -45,7 +43,7 @@ export class ControlPlaneModule {
       module: ControlPlaneModule,
       imports: [
         AppContextModule.with(config),
-        LoggerModule.forRoot(withoutUrlCredentials(httpLoggerParams(config.logLevel))),
+        LoggerModule.forRoot(httpLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
         DatabaseModule,
         SecretsModule,
@@ -62,13 +60,4 @@ export class ControlPlaneModule {
       providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],
     };
   }
-}
-
-/**
- * Every log line leaves with the credentials of any URL in it masked (a repository URL in an error, a
- * worker's message), whatever logged it: the last step before the line is written.
- */
-function withoutUrlCredentials(params: Params): Params {
-  const [options, destination] = params.pinoHttp as [Options, DestinationStream];
-  return { ...params, pinoHttp: [{ ...options, hooks: { ...options.hooks, streamWrite: redactUrlCredentials } }, destination] };
 }

@@ -23,3 +23,4 @@ export * from './lib/util/sleep';
 export * from './lib/process/run-server';
 export * from './lib/secrets/secret-box';
 export * from './lib/secrets/redaction';
+export * from './lib/util/addresses';

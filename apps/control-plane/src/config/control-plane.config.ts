@@ -20,6 +20,7 @@ import {
   emptyToUndefined,
   parseCorsOrigins,
   parseEnv,
+  isLoopbackHost,
   ServerEnv,
   toBoolean,
   toInt,
@@ -305,12 +306,6 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
     },
     providers: providers as ProviderSettings,
   };
-}
-
-/** Only this machine can reach a server bound to one of these: the one case where open tenancy is the default. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /**

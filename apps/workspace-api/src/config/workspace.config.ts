@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { loadCheckedProviderSettings, type ProviderSettings } from '@oz/providers';
@@ -6,6 +5,7 @@ import {
   ConfigError,
   describeVariable,
   emptyToUndefined,
+  isLoopbackHost,
   parseCorsOrigins,
   parseEnv,
   parseSecretsKey,
@@ -17,7 +17,7 @@ import {
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import 'reflect-metadata';
-import { normalisedAddress, parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 export { ConfigError };
 export type { TrustProxy };
@@ -387,9 +387,3 @@ function resolveWebDir(configured: string | undefined, problems: string[]): stri
   return existsSync(join(beside, 'index.html')) ? beside : null;
 }
 
-/** Only this machine can reach a server bound to one of these: the one case where the open defaults apply. */
-export function isLoopbackHost(host: string): boolean {
-  const address = normalisedAddress(host);
-  if (address === 'localhost' || address === '::1') return true;
-  return isIP(address) === 4 && address.startsWith('127.');
-}

@@ -1,8 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { httpLoggerParams, pgPool, redactUrlCredentials } from '@oz/server-kit';
-import { LoggerModule, type Params } from 'nestjs-pino';
+import { httpLoggerParams, pgPool } from '@oz/server-kit';
+import { LoggerModule } from 'nestjs-pino';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { EventBus } from '../events/event-bus';
@@ -27,7 +27,7 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        LoggerModule.forRoot(redactedLogs(httpLoggerParams(config.logLevel))),
+        LoggerModule.forRoot(httpLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
         ScheduleModule.forRoot(),
       ],
@@ -54,13 +54,4 @@ export class CoreModule {
       exports: [WORKSPACE_CONFIG, PG_POOL, Sql, EventBus, RoomEvents, ClientAddress, SealedSecrets],
     };
   }
-}
-
-/**
- * Every log line leaves with the credentials of any URL in it replaced (`https://***@host/…`): a
- * repository URL with a token can reach a log through an error message as well as a field.
- */
-function redactedLogs(params: Params): Params {
-  const [options, destination] = params.pinoHttp as [Record<string, unknown>, unknown];
-  return { ...params, pinoHttp: [{ ...options, hooks: { streamWrite: redactUrlCredentials } }, destination] as Params['pinoHttp'] };
 }

@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { IncomingMessage } from 'node:http';
+import { redactUrlCredentials } from '../secrets/redaction';
 import { loggableError } from './loggable-error';
 
 /** JSON logs: one short line per request plus the events services log. */
@@ -22,6 +23,9 @@ export function httpLoggerParams(logLevel: string): Params {
           err: loggableError,
         },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+        // Every line leaves with the credentials of any URL in it masked (`https://***@host/…`),
+        // whatever logged it: a repository URL with a token reaches logs through error messages too.
+        hooks: { streamWrite: redactUrlCredentials },
       },
       // Buffered, asynchronous writes: synchronous stdout writes were the largest single cost of a
       // request in profiles. pino flushes the buffer on exit.

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from './addresses';
 import { isUuid, newReplicaId } from './ids';
 import { parseBooleanWord } from './boolean-words';
 import { sleep } from './sleep';
@@ -49,5 +50,19 @@ describe('sleep', () => {
     const started = Date.now();
     await sleep(10_000, controller.signal);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('knows the loopback names and addresses, bracketed and IPv4-mapped included', () => {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1', ' 127.0.0.1 ']) {
+      expect(isLoopbackHost(host)).toBe(true);
+    }
+  });
+
+  it('counts every other address as reachable from elsewhere', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '128.0.0.1', '127.0.0.1.evil.com', '::ffff:10.0.0.1']) {
+      expect(isLoopbackHost(host)).toBe(false);
+    }
   });
 });
