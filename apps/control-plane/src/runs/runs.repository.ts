@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ArtifactType, RunSource, RunState } from '@oz/contract';
-import { isUuid } from '@oz/server-kit';
+import { inTransaction, isUuid } from '@oz/server-kit';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { CursorPosition } from '../common/http/cursor';
@@ -107,18 +107,7 @@ export class RunsRepository {
       return (await query(this.insertSql, this.insertParams(run))).length === 1 ? { outcome: 'inserted' } : { outcome: 'exists' };
     };
     if (manager) return check((sql, params) => manager.query(sql, params));
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await check(async (sql, params) => (await client.query(sql, params)).rows);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, (client) => check(async (sql, params) => (await client.query(sql, params)).rows));
   }
 
   /** The sealed MCP secrets of a run (see RunSecrets); null when it has none. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction } from '@oz/server-kit';
 import type { Pool, PoolClient } from 'pg';
 
 /**
@@ -37,19 +38,8 @@ export class Sql implements SqlRunner {
     return (await this.pool.query(text, params)).rowCount ?? 0;
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(clientRunner(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, (client) => work(clientRunner(client)));
   }
 }
 
