@@ -5,10 +5,14 @@ import pino from 'pino';
 import { DOCKER, WORKER_CONFIG } from './config/tokens';
 import type { WorkerConfig } from './config/worker.config';
 import { ControlPlaneConnection } from './connection/control-plane-connection';
+import { MetricsEndpoint } from './metrics/metrics-endpoint';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { DockerTasks } from './tasks/docker-tasks';
 import { SidecarVolumes } from './tasks/sidecar-volumes';
 import { TaskNetwork } from './tasks/task-network';
 import { TaskSupervisor } from './tasks/task-supervisor';
+import { LeaseReporter } from './tasks/lease-reporter';
+import { RunningTasks } from './tasks/running-tasks';
 
 /**
  * The worker as a Nest standalone application, built from a config validated before it starts.
@@ -23,10 +27,14 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: DOCKER, useFactory: () => new Docker() },
+        WorkerMetrics,
+        MetricsEndpoint,
         SidecarVolumes,
         DockerTasks,
         TaskNetwork,
         ControlPlaneConnection,
+        RunningTasks,
+        LeaseReporter,
         TaskSupervisor,
       ],
     };

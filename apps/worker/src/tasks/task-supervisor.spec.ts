@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { ServerToWorkerMessage, TaskAssignment, TaskLeases, WorkerToServerMessage } from '@oz/contract';
+import { metricValue } from '@oz/testing';
 import type { WorkerConfig } from '../config/worker.config';
 import type { ControlPlaneConnection } from '../connection/control-plane-connection';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { DockerTasks, FoundTaskContainer, StartOptions, TaskCallbacks, TaskResult } from './docker-tasks';
 import type { TaskNetwork } from './task-network';
+import { LeaseReporter } from './lease-reporter';
+import { RunningTasks } from './running-tasks';
 import { TaskSupervisor } from './task-supervisor';
 
 /** A task the fake Docker is running: the test ends it, or an abort ends it as a kill would (137). */
@@ -101,14 +105,20 @@ async function startSupervisor(options: { found?: FoundTaskContainer[]; config?:
   docker.found = options.found ?? [];
   const connection = new FakeConnection();
   const network = { prepare: jest.fn(async () => undefined) };
+  const metrics = new WorkerMetrics();
+  const running = new RunningTasks(metrics);
+  const reporter = new LeaseReporter(connection as unknown as ControlPlaneConnection, running, metrics);
   const supervisor = new TaskSupervisor(
     { ...config, ...options.config } as WorkerConfig,
     docker as unknown as DockerTasks,
     connection as unknown as ControlPlaneConnection,
     network as unknown as TaskNetwork,
+    metrics,
+    running,
+    reporter,
   );
   await supervisor.onApplicationBootstrap();
-  return { docker, connection, network, supervisor };
+  return { docker, connection, network, supervisor, metrics };
 }
 
 let supervisors: TaskSupervisor[] = [];
@@ -161,6 +171,30 @@ describe('the task supervisor', () => {
       { type: 'task_log', data: { task_id: 'a', execution_id: 'e-1', lines: ['one', 'two'], cursor: '2026-01-01T00:00:01.000000000Z' } },
       { type: 'task_completed', data: { task_id: 'a', execution_id: 'e-1', message: 'Task completed successfully', output: 'answer' } },
     ]);
+  });
+
+  it('counts the tasks running and how each ended: succeeded, failed, cancelled, rejected; and the log lines dropped', async () => {
+    const { docker, connection, metrics } = await started();
+    const read = async () => {
+      const text = await metrics.registry.metrics();
+      return {
+        running: metricValue(text, 'oz_worker_tasks_running'),
+        ...Object.fromEntries(['succeeded', 'failed', 'cancelled', 'rejected'].map((outcome) => [outcome, metricValue(text, 'oz_worker_tasks_total', { outcome }) ?? 0])),
+        dropped: metricValue(text, 'oz_worker_log_lines_dropped_total'),
+      };
+    };
+    for (const id of ['a', 'b', 'c']) connection.receive(assignment(id));
+    expect(await read()).toEqual({ running: 2, succeeded: 0, failed: 0, cancelled: 0, rejected: 1, dropped: 0 });
+    const a = docker.runs.get('a') as FakeRun;
+    a.callbacks.logLineDropped?.();
+    a.callbacks.logLineDropped?.();
+    a.finish({ exitCode: 0, output: '' });
+    docker.runs.get('b')?.finish({ exitCode: 3, output: '' });
+    await settle();
+    connection.receive(assignment('d'));
+    connection.receive({ type: 'task_cancellation', data: { task_id: 'd' } });
+    await settle();
+    expect(await read()).toEqual({ running: 0, succeeded: 1, failed: 1, cancelled: 1, rejected: 1, dropped: 2 });
   });
 
   it('stops a cancelled task and reports it CANCELLED; a cancellation of an unknown task changes nothing', async () => {

@@ -1,51 +1,21 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { RunningTask, ServerToWorkerMessage, TaskAssignment, TaskLeases, WorkerToServerMessage } from '@oz/contract';
+import type { ServerToWorkerMessage, TaskAssignment } from '@oz/contract';
 import { WORKER_CONFIG } from '../config/tokens';
 import type { WorkerConfig } from '../config/worker.config';
 import { ControlPlaneConnection } from '../connection/control-plane-connection';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { DEFAULT_TASK_IMAGE } from './container-spec';
 import { DockerTasks, type FoundTaskContainer, type TaskCallbacks } from './docker-tasks';
 import { imageAllowed } from './image-allow-list';
-import { LeaseKeeper } from './lease-keeper';
+import { LeaseReporter } from './lease-reporter';
+import { RunningTasks, type ExecutingTask, type Verdict } from './running-tasks';
 import { TaskStoppedError } from './task-errors';
 import { TaskNetwork } from './task-network';
-import { finishedTaskReport, fitToMessage, refusedImageReport, unfinishedTaskReport, type Report, type StopReason } from './task-reports';
-
-/** How often the worker checks its tasks' leases. */
-const FENCE_CHECK_MS = 500;
+import { finishedTaskReport, refusedImageReport, unfinishedTaskReport, type Report } from './task-reports';
 /** At shutdown, how long the worker waits for stopped tasks' last log lines before it gives up on them. */
 const SHUTDOWN_LOG_GRACE_MS = 5_000;
 /** setTimeout's limit; a longer time limit is checked again when this much has passed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** What the control plane said about an adopted task: follow it on (reading its log from the cursor), or stop it. */
-type Verdict = { keep: true; logCursor: string | null } | { keep: false };
-
-interface ExecutingTask {
-  taskId: string;
-  executionId?: string;
-  /** Found at start-up rather than started by this process. */
-  adopted: boolean;
-  controller: AbortController;
-  /** Why the worker stopped it, if it did. */
-  stoppedFor?: StopReason;
-  /** The run is no longer this execution's (ended, or given to another): stop it and report nothing. */
-  superseded: boolean;
-  /** Its container exited: nothing left to stop. */
-  exited: boolean;
-  done: Promise<void>;
-  deadline?: NodeJS.Timeout;
-  /** For an adopted task: settles with the control plane's first word on it. */
-  verdict?: { promise: Promise<Verdict>; settle: (verdict: Verdict) => void };
-}
-
-/** A task's last message, kept until the control plane shows it has it. */
-interface FinalReport {
-  executionId?: string;
-  message: Report;
-  /** The last report sent before it: a later report that still finds the run held means it was lost. */
-  afterReport: number;
-}
 
 /**
  * The worker's tasks. Takes assignments within --max-concurrent-tasks (rejecting the rest, so they
@@ -54,13 +24,10 @@ interface FinalReport {
  * output, execution ids). A cancellation stops the container and reports the task CANCELLED; a task
  * past its time limit is stopped and reported failed (task_timeout).
  *
- * Crash safety: every connection starts with `running_tasks` (the tasks this process executes), sent
- * again a few times per lease; the answer renews them or says which to stop. A task whose lease the
- * worker could not renew in time is stopped (it may be running elsewhere by then). On start, before
- * connecting, the worker finds its task containers: those still running or finished while it was away
- * are adopted and reported, and once the control plane confirms them it follows them on (logs from
- * where they stopped being read, wait, output) or stops and removes them. A task's last message is
- * kept and sent again until a report shows the control plane has it.
+ * Crash safety: on start, before connecting, the worker finds its task containers: those still
+ * running or finished while it was away are adopted, and once the control plane confirms them (see
+ * LeaseReporter, which keeps every task's lease) it follows them on — logs from where they stopped
+ * being read, wait, output — or stops and removes them.
  *
  * At shutdown it rejects new assignments, stops every container and reports each task failed by
  * graceful_shutdown, before the connection closes.
@@ -68,21 +35,18 @@ interface FinalReport {
 @Injectable()
 export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('worker');
-  private readonly tasks = new Map<string, ExecutingTask>();
-  private readonly finals = new Map<string, FinalReport>();
-  private readonly leases = new LeaseKeeper();
   /** Aborts when the worker stops waiting for its tasks' logs (shutdown). */
   private readonly shutdown = new AbortController();
   private stopping = false;
-  private reporter: NodeJS.Timeout | undefined;
-  private reportingEveryMs = 0;
-  private fencer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly docker: DockerTasks,
     private readonly connection: ControlPlaneConnection,
     private readonly network: TaskNetwork,
+    private readonly metrics: WorkerMetrics,
+    private readonly tasks: RunningTasks,
+    private readonly reporter: LeaseReporter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -91,19 +55,17 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
     await this.adopt();
     this.connection.open(
       (message) => this.onMessage(message),
-      () => this.report(),
+      () => this.reporter.report(),
     );
-    this.scheduleReports();
-    this.fencer = setInterval(() => this.fence(), FENCE_CHECK_MS);
+    this.reporter.start();
     this.logger.log({ workerId: this.config.workerId, maxConcurrentTasks: this.config.maxConcurrentTasks, adopted: this.tasks.size }, 'worker.started');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.reporter);
-    clearInterval(this.fencer);
-    const running = [...this.tasks.values()];
-    for (const task of running) this.stop(task, 'shutdown');
+    this.reporter.stop();
+    const running = this.tasks.all();
+    for (const task of running) this.tasks.stop(task, 'shutdown');
     const giveUp = setTimeout(() => this.shutdown.abort(), SHUTDOWN_LOG_GRACE_MS);
     await this.docker.stopAll(running.map((task) => task.taskId)).catch(() => undefined);
     await Promise.all(running.map((task) => task.done));
@@ -117,11 +79,11 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
         return;
       case 'task_cancellation': {
         const task = this.tasks.get(message.data.task_id);
-        if (task) this.stop(task, 'cancel');
+        if (task) this.tasks.stop(task, 'cancel');
         return;
       }
       case 'task_leases':
-        this.onLeases(message.data);
+        this.reporter.onLeases(message.data);
         return;
     }
   }
@@ -135,9 +97,10 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
     if (current || this.stopping || this.tasks.size >= this.config.maxConcurrentTasks) {
       const reason = current ? 'an earlier execution of this task is still being stopped' : this.stopping ? 'worker shutting down' : 'worker at maximum concurrency';
       this.connection.send({ type: 'task_rejected', data: { ...ref, reason } });
+      this.metrics.taskEnded('rejected');
       return;
     }
-    this.finals.delete(taskId);
+    this.reporter.forgetFinal(taskId);
     this.connection.send({ type: 'task_claimed', data: { ...ref, worker_id: this.config.workerId } });
     const image = assignment.docker_image || DEFAULT_TASK_IMAGE;
     if (!imageAllowed(image, this.config.allowedImages)) {
@@ -145,11 +108,11 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
       this.end(taskId, executionId, refusedImageReport(taskId, image, this.config.allowedImages));
       return;
     }
-    const task = this.register(taskId, executionId, false);
+    const task = this.tasks.add(taskId, executionId, false);
     const seconds = assignment.task_timeout_seconds;
     const deadline = typeof seconds === 'number' && seconds > 0 ? Date.now() + seconds * 1000 : undefined;
     this.armDeadline(task, deadline);
-    this.leases.track(taskId);
+    this.reporter.leases.track(taskId);
     task.done = this.execute(assignment, task, deadline).finally(() => this.forget(task));
   }
 
@@ -158,7 +121,7 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
     try {
       const result = await this.docker.run(assignment, task.controller.signal, this.callbacks(task), {
         deadline,
-        fenceAfterMs: this.leases.fenceAfterMs ?? undefined,
+        fenceAfterMs: this.reporter.leases.fenceAfterMs ?? undefined,
       });
       this.finish(task, finishedTaskReport(task.taskId, result, task.stoppedFor));
       this.logger.log({ taskId: task.taskId, exitCode: result.exitCode, stoppedFor: task.stoppedFor }, 'task.finished');
@@ -185,14 +148,14 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
         await this.docker.discard(chosen.id);
         continue;
       }
-      const task = this.register(taskId, chosen.executionId ?? undefined, true);
+      const task = this.tasks.add(taskId, chosen.executionId ?? undefined, true);
       task.exited = !chosen.running;
       let settle: (verdict: Verdict) => void = () => undefined;
       const promise = new Promise<Verdict>((resolve) => (settle = resolve));
       task.verdict = { promise, settle };
       this.armDeadline(task, chosen.deadline);
       // Until the control plane answers, it is covered for as long as it was when it was started.
-      this.leases.track(taskId, chosen.running && chosen.fenceAfterMs !== undefined ? chosen.fenceAfterMs : null);
+      this.reporter.leases.track(taskId, chosen.running && chosen.fenceAfterMs !== undefined ? chosen.fenceAfterMs : null);
       task.done = this.resume(chosen, task).finally(() => this.forget(task));
       this.logger.log({ taskId, executionId: task.executionId, running: chosen.running }, 'task.adopted');
     }
@@ -225,90 +188,9 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
       log: (lines, cursor) => !task.superseded && this.connection.send({ type: 'task_log', data: { ...ref, lines, ...(cursor ? { cursor } : {}) } }),
       exited: () => (task.exited = true),
       whenWritable: () => this.connection.whenWritable(this.shutdown.signal),
+      logLineDropped: () => this.metrics.logLineDropped(),
       abandon: this.shutdown.signal,
     };
-  }
-
-  /** The report of this process's tasks that opens every connection and keeps their leases. */
-  private report(): WorkerToServerMessage {
-    const tasks: RunningTask[] = [...this.tasks.values()].map((task) => ({
-      task_id: task.taskId,
-      ...(task.executionId ? { execution_id: task.executionId } : {}),
-      ...(task.adopted ? { adopted: true } : {}),
-    }));
-    for (const [taskId, final] of this.finals) {
-      if (!this.tasks.has(taskId)) tasks.push({ task_id: taskId, ...(final.executionId ? { execution_id: final.executionId } : {}) });
-    }
-    return { type: 'running_tasks', data: { report_id: this.leases.reportSent(), tasks } };
-  }
-
-  private scheduleReports(): void {
-    if (this.stopping || this.reportingEveryMs === this.leases.reportEveryMs) return;
-    clearInterval(this.reporter);
-    this.reportingEveryMs = this.leases.reportEveryMs;
-    this.reporter = setInterval(() => {
-      if (this.connection.connected) this.connection.send(this.report());
-    }, this.reportingEveryMs);
-  }
-
-  private onLeases(leases: TaskLeases): void {
-    this.leases.answered(leases);
-    this.scheduleReports();
-    for (const renewed of leases.renewed) {
-      const task = this.tasks.get(renewed.task_id);
-      if (task && sameExecution(task.executionId, renewed.execution_id)) {
-        task.verdict?.settle({ keep: true, logCursor: renewed.log_cursor ?? null });
-        continue;
-      }
-      const final = this.finals.get(renewed.task_id);
-      if (final && leases.report_id !== undefined && leases.report_id > final.afterReport) {
-        // A report sent after the task's last message still found the run held: that message was lost.
-        final.afterReport = this.leases.lastReportId;
-        this.connection.send(final.message);
-      }
-    }
-    for (const stop of leases.stop) {
-      const task = this.tasks.get(stop.task_id);
-      if (task && sameExecution(task.executionId, stop.execution_id)) {
-        this.logger.warn({ taskId: task.taskId, executionId: task.executionId, reason: stop.reason }, 'task.superseded');
-        task.superseded = true;
-        task.verdict?.settle({ keep: false });
-        task.controller.abort();
-      }
-      const final = this.finals.get(stop.task_id);
-      if (final && sameExecution(final.executionId, stop.execution_id)) this.finals.delete(stop.task_id);
-    }
-  }
-
-  /** Stops tasks whose lease the worker could not renew in time: by now the run may be running elsewhere. */
-  private fence(): void {
-    for (const taskId of this.leases.overdue()) {
-      const task = this.tasks.get(taskId);
-      this.leases.forget(taskId);
-      if (!task || task.exited || task.controller.signal.aborted) continue;
-      this.logger.warn({ taskId, executionId: task.executionId }, 'task.lease_lost');
-      this.stop(task, 'lease');
-    }
-  }
-
-  private stop(task: ExecutingTask, reason: StopReason): void {
-    if (task.controller.signal.aborted) return;
-    task.stoppedFor = reason;
-    task.controller.abort();
-  }
-
-  private register(taskId: string, executionId: string | undefined, adopted: boolean): ExecutingTask {
-    const task: ExecutingTask = {
-      taskId,
-      ...(executionId ? { executionId } : {}),
-      adopted,
-      controller: new AbortController(),
-      superseded: false,
-      exited: false,
-      done: Promise.resolve(),
-    };
-    this.tasks.set(taskId, task);
-    return task;
   }
 
   private armDeadline(task: ExecutingTask, deadline: number | undefined): void {
@@ -319,15 +201,14 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
         task.deadline = setTimeout(check, Math.min(left, MAX_TIMER_MS));
         return;
       }
-      if (!task.exited) this.stop(task, 'timeout');
+      if (!task.exited) this.tasks.stop(task, 'timeout');
     };
     check();
   }
 
   private forget(task: ExecutingTask): void {
-    clearTimeout(task.deadline);
-    this.leases.forget(task.taskId);
-    if (this.tasks.get(task.taskId) === task) this.tasks.delete(task.taskId);
+    this.reporter.leases.forget(task.taskId);
+    this.tasks.remove(task);
   }
 
   /** Sends a task's last message (unless its run is no longer this execution's) and keeps it until acknowledged. */
@@ -337,12 +218,6 @@ export class TaskSupervisor implements OnApplicationBootstrap, BeforeApplication
   }
 
   private end(taskId: string, executionId: string | undefined, report: Report): void {
-    const message = fitToMessage({ ...report, data: { ...report.data, ...(executionId ? { execution_id: executionId } : {}) } } as Report);
-    this.finals.set(taskId, { ...(executionId ? { executionId } : {}), message, afterReport: this.leases.lastReportId });
-    this.connection.send(message);
+    this.reporter.sendFinal(taskId, executionId, report);
   }
-}
-
-function sameExecution(ours: string | undefined, theirs: string | undefined): boolean {
-  return (ours ?? null) === (theirs ?? null);
 }
