@@ -21,9 +21,10 @@ POSTGRES_PASSWORD=$(hex 24)
 REDIS_PASSWORD=$(hex 24)
 OZ_ADMIN_API_KEY=oz_admin_$(hex 24)
 OZ_SECRETS_KEY=$(head -c 32 /dev/urandom | base64)
-OZ_WORKER_TOKEN=oz_worker_$(hex 24)
-OZ_WORKSPACE_API_KEY=oz_workspace_$(hex 24)
+OZ_WORKSPACE_SECRETS_KEY=$(head -c 32 /dev/urandom | base64)
+OZ_WORKER_API_KEY=oz_worker_$(hex 24)
 AGENT_API_KEY=oz_agent_$(hex 24)
+OZ_METRICS_TOKEN=oz_metrics_$(hex 24)
 DOCKER_GID=$docker_gid
 
 # Providers (README, Providers), for example:

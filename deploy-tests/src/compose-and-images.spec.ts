@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath, run } from './lib/commands';
 import { COMPOSE_FILE, composeConfig, composeConfigResult, freshEnvFile, parseEnvFile, type ComposeService } from './lib/compose';
 import { documentedVariables } from './lib/documented-variables';
 
-const APP_SERVICES = ['migrate', 'control-plane', 'workspace', 'worker'];
+const APP_SERVICES = ['migrate-control-plane', 'migrate-workspace', 'control-plane', 'workspace', 'worker'];
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|^DATABASE_URL$|^REDIS_URL$)/;
 
 describe('docker/compose.yaml', () => {
@@ -23,17 +24,17 @@ describe('docker/compose.yaml', () => {
   };
 
   it('is valid for docker-compose (config) with the env file docker/init-env.sh writes', () => {
-    expect(Object.keys(services).sort()).toEqual(['control-plane', 'edge', 'migrate', 'postgres', 'redis', 'worker', 'workspace']);
+    expect(Object.keys(services).sort()).toEqual(['control-plane', 'edge', 'migrate-control-plane', 'migrate-workspace', 'postgres', 'redis', 'worker', 'workspace']);
   });
 
   it('refuses to start without a secret, and says which one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oz-env-'));
     try {
-      const partial = readFileSync(env.path, 'utf8').replace(/^OZ_WORKER_TOKEN=.*$/m, '');
+      const partial = readFileSync(env.path, 'utf8').replace(/^OZ_WORKER_API_KEY=.*$/m, '');
       writeFileSync(join(dir, '.env'), partial);
       const result = composeConfigResult(join(dir, '.env'));
       expect(result.status).not.toBe(0);
-      expect(result.stderr).toContain('OZ_WORKER_TOKEN');
+      expect(result.stderr).toContain('OZ_WORKER_API_KEY');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -49,11 +50,16 @@ describe('docker/compose.yaml', () => {
     }
   });
 
-  it('starts in order: database healthy, then migrations done, then the apps', () => {
-    expect(service('migrate').command).toEqual(['migrate']);
-    expect(service('migrate').depends_on?.['postgres']?.condition).toBe('service_healthy');
-    expect(service('control-plane').depends_on?.['migrate']?.condition).toBe('service_completed_successfully');
-    expect(service('control-plane').environment?.['OZ_MIGRATE_ON_START']).toBe('false');
+  it('starts in order: database healthy, then each schema migrated by its own app, then the apps (which do not migrate)', () => {
+    for (const [app, migration] of [['control-plane', 'migrate-control-plane'], ['workspace', 'migrate-workspace']] as const) {
+      expect(service(migration).command).toEqual(['migrate']);
+      expect(service(migration).image).toBe(service(app).image);
+      // The same settings as the app it migrates for (the migrate command reads the whole config).
+      expect(service(migration).environment).toEqual(service(app).environment);
+      expect(service(migration).depends_on?.['postgres']?.condition).toBe('service_healthy');
+      expect(service(app).depends_on?.[migration]?.condition).toBe('service_completed_successfully');
+      expect(service(app).environment?.['OZ_MIGRATE_ON_START']).toBe('false');
+    }
     expect(service('workspace').depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
     expect(service('worker').depends_on?.['control-plane']?.condition).toBe('service_healthy');
     expect(service('edge').depends_on?.['control-plane']?.condition).toBe('service_healthy');
@@ -61,7 +67,7 @@ describe('docker/compose.yaml', () => {
 
   it('health-checks every long-running service (the app images carry their own HEALTHCHECK)', () => {
     for (const [name, definition] of Object.entries(services)) {
-      if (name === 'migrate') {
+      if (name.startsWith('migrate-')) {
         // A one-shot job; Compose v1 writes `disable: true` as the test NONE.
         expect(definition.healthcheck?.disable === true || definition.healthcheck?.test?.[0] === 'NONE').toBe(true);
         continue;
@@ -87,8 +93,44 @@ describe('docker/compose.yaml', () => {
     const mountsSocket = (definition: ComposeService) => (definition.volumes ?? []).some((volume) => mount(volume).source.includes('docker.sock'));
     expect(Object.entries(services).filter(([, definition]) => mountsSocket(definition)).map(([name]) => name)).toEqual(['worker']);
     expect(service('worker').group_add?.map(String)).toEqual([env.values['DOCKER_GID']]);
-    expect(service('worker').environment?.['OZ_WORKER_API_KEY']).toBe(env.values['OZ_WORKER_TOKEN']);
-    expect(service('worker').environment?.['OZ_WORKER_API_KEY']).not.toBe(env.values['OZ_ADMIN_API_KEY']);
+  });
+
+  it('connects the worker with a token bound to its id, never the admin key or a shared worker token', () => {
+    const worker = service('worker').environment ?? {};
+    expect(worker['OZ_WORKER_API_KEY']).toBe(env.values['OZ_WORKER_API_KEY']);
+    expect(worker['OZ_WORKER_API_KEY']).not.toBe(env.values['OZ_ADMIN_API_KEY']);
+    expect(service('control-plane').environment?.['OZ_WORKER_TOKENS']).toBe(`${worker['OZ_WORKER_ID']}=${worker['OZ_WORKER_API_KEY']}`);
+    expect(Object.entries(services).filter(([, definition]) => definition.environment?.['OZ_WORKER_TOKEN'] !== undefined).map(([name]) => name)).toEqual([]);
+    // ws:// by service name, inside the Compose network (the worker refuses it elsewhere unless told).
+    expect(worker).toMatchObject({ OZ_CONTROL_PLANE_URL: 'http://control-plane:8080', OZ_ALLOW_INSECURE_WS: 'true' });
+  });
+
+  it('gives the workspace the admin key (it registers each user’s tenant) and a secrets key of its own', () => {
+    const workspace = service('workspace').environment ?? {};
+    expect(workspace['OZ_API_KEY']).toBe(env.values['OZ_ADMIN_API_KEY']);
+    expect(workspace['OZ_SECRETS_KEY']).toBe(env.values['OZ_WORKSPACE_SECRETS_KEY']);
+    expect(workspace['OZ_SECRETS_KEY']).not.toBe(service('control-plane').environment?.['OZ_SECRETS_KEY']);
+    // Behind the edge, one hop: X-Forwarded-For is believed for that hop only.
+    expect(workspace['OZ_TRUST_PROXY']).toBe('1');
+  });
+
+  it('puts task containers on a network shared with the control plane alone, which they reach at OZ_PUBLIC_URL', () => {
+    const config = composeConfig(env.path) as unknown as { networks: Record<string, { name?: string }>; services: Record<string, { networks?: string[] | Record<string, unknown> }> };
+    const taskNetwork = service('worker').environment?.['OZ_TASK_NETWORK'];
+    const [key] = Object.entries(config.networks).find(([, network]) => network.name === taskNetwork) ?? [];
+    expect(key).toBeDefined();
+    const on = (name: string) => {
+      const networks = config.services[name]?.networks ?? ['default'];
+      return Array.isArray(networks) ? networks : Object.keys(networks);
+    };
+    expect(Object.keys(services).filter((name) => on(name).includes(key as string))).toEqual(['control-plane']);
+    expect(service('control-plane').environment?.['OZ_PUBLIC_URL']).toBe('http://control-plane:8080');
+  });
+
+  it('protects /metrics of every app with the token from the env file', () => {
+    for (const name of ['control-plane', 'workspace', 'worker']) {
+      expect({ name, token: service(name).environment?.['OZ_METRICS_TOKEN'] }).toEqual({ name, token: env.values['OZ_METRICS_TOKEN'] });
+    }
   });
 
   it('keeps data in named volumes', () => {
@@ -134,7 +176,8 @@ describe('docker/init-env.sh', () => {
     const env = freshEnvFile();
     try {
       expect(env.values['OZ_SECRETS_KEY']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-      for (const name of ['OZ_ADMIN_API_KEY', 'OZ_WORKER_TOKEN', 'OZ_WORKSPACE_API_KEY', 'AGENT_API_KEY', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD']) {
+      expect(env.values['OZ_WORKSPACE_SECRETS_KEY']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      for (const name of ['OZ_ADMIN_API_KEY', 'OZ_WORKER_API_KEY', 'AGENT_API_KEY', 'OZ_METRICS_TOKEN', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD']) {
         expect(env.values[name]).toMatch(/^[A-Za-z0-9_]{16,}$/);
       }
       expect(new Set(Object.values(env.values)).size).toBe(Object.keys(env.values).length);
@@ -156,6 +199,49 @@ describe('docker/init-env.sh', () => {
     }
   });
 });
+
+describe('docker/prometheus.example.yaml', () => {
+  const config = () =>
+    load(readFileSync(repoPath('docker/prometheus.example.yaml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; authorization?: { credentials_file?: string }; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+
+  it('is a valid Prometheus configuration with the alert rules (promtool check config)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oz-prometheus-'));
+    try {
+      copyFileSync(repoPath('docker/prometheus.example.yaml'), join(dir, 'prometheus.yaml'));
+      copyFileSync(repoPath('k8s/monitoring/alerts.yaml'), join(dir, 'alerts.yaml'));
+      writeFileSync(join(dir, 'oz-metrics-token'), 'a-metrics-token-0123456789\n');
+      expect(run('promtool', ['check', 'config', join(dir, 'prometheus.yaml')])).toMatchObject({ status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scrapes every container of each app on its own port, with the token, as the jobs the alerts and the dashboard name', () => {
+    const env = freshEnvFile();
+    try {
+      const services = composeConfig(env.path).services;
+      const scrapes = Object.fromEntries(config().scrape_configs.map((scrape) => [scrape.job_name, scrape]));
+      const targets = Object.fromEntries(Object.entries(scrapes).map(([job, scrape]) => [job, scrape.dns_sd_configs.flatMap((sd) => sd.names.map((name) => `${name}:${sd.port}`))]));
+      expect(targets).toEqual({ 'oz-control-plane': ['control-plane:8080'], 'oz-workspace': ['workspace:3000'], 'oz-worker': ['worker:9464'] });
+      for (const [job, scrape] of Object.entries(scrapes)) expect({ job, token: scrape.authorization?.credentials_file }).toEqual({ job, token: 'oz-metrics-token' });
+      // The worker's metrics port is its default (the compose file does not move it); the others serve on their HTTP port.
+      expect(services['worker']?.environment?.['OZ_METRICS_PORT']).toBeUndefined();
+      expect(alertJobs()).toEqual(expect.arrayContaining(Object.keys(scrapes)));
+    } finally {
+      env.remove();
+    }
+  });
+});
+
+/** The job names OzTargetDown watches: oz-(control-plane|workspace|worker). */
+function alertJobs(): string[] {
+  const text = readFileSync(repoPath('k8s/monitoring/alerts.yaml'), 'utf8');
+  const match = /up\{job=~"oz-\(([^)]+)\)"\}/.exec(text);
+  return (match?.[1] ?? '').split('|').map((name) => `oz-${name}`);
+}
 
 /** A volume as Compose v1 (`source:target:mode`) or v2 (long syntax) prints it. */
 function mount(volume: string | { source: string; target: string }): { source: string; target: string } {

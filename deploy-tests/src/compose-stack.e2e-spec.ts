@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import OzAPI from 'oz-agent-sdk';
 import { repoPath, run, runOk } from './lib/commands';
 import { COMPOSE_FILE, freshEnvFile } from './lib/compose';
+import { metricValue, promtoolCheckMetrics } from '@oz/testing';
 
 /**
  * The stack of docker/compose.yaml, built from this checkout and started for real: every image
@@ -70,17 +71,19 @@ function containerStates(): ContainerState[] {
     });
 }
 
+const isMigration = (state: ContainerState) => state.service.startsWith('migrate-');
 const isGreen = (state: ContainerState) =>
-  state.service === 'migrate' ? state.status === 'exited' && state.exitCode === 0 : state.status === 'running' && state.health === 'healthy';
+  isMigration(state) ? state.status === 'exited' && state.exitCode === 0 : state.status === 'running' && state.health === 'healthy';
 
 async function waitUntilGreen(): Promise<ContainerState[]> {
   const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
   let states: ContainerState[] = [];
   while (Date.now() < deadline) {
     states = containerStates();
-    const failed = states.find((state) => state.service === 'migrate' && state.status === 'exited' && state.exitCode !== 0);
+    const failed = states.find((state) => isMigration(state) && state.status === 'exited' && state.exitCode !== 0);
     if (failed) break;
-    if (states.length >= 9 && states.every(isGreen)) return states;
+    // postgres, redis, two migrations, two control planes, workspace, worker, edge, fake-llm
+    if (states.length >= 10 && states.every(isGreen)) return states;
     await sleep(2000);
   }
   throw new Error(`the stack did not turn healthy:\n${JSON.stringify(states, null, 2)}\n${compose('logs', '--no-color', '--tail', '60').stdout}`);
@@ -111,6 +114,9 @@ beforeAll(async () => {
       `OZ_API_PORT=${apiPort}`,
       `OZ_WORKSPACE_PORT=${workspacePort}`,
       `OZ_WORKER_ID=${PROJECT}`,
+      // Names of this host's Docker, not of the project: unique, so a stack already running here is left alone.
+      `OZ_TASK_NETWORK=${PROJECT}-tasks`,
+      `OZ_TASK_BRIDGE=${`ozs${process.pid}`.slice(0, 15)}`,
       'OZ_PROVIDER_CUSTOM_BASE_URL=http://fake-llm:8000/v1',
       'OZ_PROVIDER_CUSTOM_MODEL=fake-model',
       `OZ_PROVIDER_CUSTOM_API_KEY=fake-${process.pid}-key`,
@@ -181,11 +187,16 @@ async function finished(oz: OzAPI, runId: string, timeoutMs = 60_000) {
 }
 
 describe('docker/compose.yaml, started', () => {
-  it('turns every healthcheck green: two control-plane replicas, workspace, worker, edge, datastores; migrations ran once', () => {
+  it('turns every healthcheck green: two control-plane replicas, workspace, worker, edge, datastores; each schema migrated once', () => {
     const states = containerStates();
     expect(states.filter((state) => !isGreen(state))).toEqual([]);
     const count = (service: string) => states.filter((state) => state.service === service).length;
-    expect({ controlPlanes: count('control-plane'), migrations: count('migrate'), workers: count('worker') }).toEqual({ controlPlanes: 2, migrations: 1, workers: 1 });
+    expect({
+      controlPlanes: count('control-plane'),
+      controlPlaneMigrations: count('migrate-control-plane'),
+      workspaceMigrations: count('migrate-workspace'),
+      workers: count('worker'),
+    }).toEqual({ controlPlanes: 2, controlPlaneMigrations: 1, workspaceMigrations: 1, workers: 1 });
   });
 
   it('completes a provider run created through the official SDK', async () => {
@@ -211,12 +222,63 @@ describe('docker/compose.yaml, started', () => {
       const { run_id } = await oz.agent.run({ prompt: 'hello worker', config: { environment_id: environmentId } });
       return finished(oz, run_id, 90_000);
     })) as { state: string; output?: string };
-    expect(result).toMatchObject({ state: 'SUCCEEDED', output: 'task says: hello worker' });
+    // The task's own report (over the tasks network, at OZ_PUBLIC_URL) or the worker's: the same text,
+    // the former with the output file's last newline.
+    expect({ state: result.state, output: result.output?.trimEnd() }).toEqual({ state: 'SUCCEEDED', output: 'task says: hello worker' });
   });
 
-  it('serves the workspace through the edge', async () => {
+  it('serves the workspace and its dashboard through the edge', async () => {
     const health = await fetch(`http://127.0.0.1:${workspacePort}/health`);
     expect(health.status).toBe(200);
+    const page = await fetch(`http://127.0.0.1:${workspacePort}/runs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toMatch(/<oz-root/i);
+  });
+
+  it('lets the first account in, others only with its invite, and gives each their own control-plane tenant', async () => {
+    const workspace = `http://127.0.0.1:${workspacePort}/api`;
+    const signup = (body: Record<string, string>) =>
+      fetch(`${workspace}/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'Correct-Horse-Battery-42', ...body }) });
+    const as = (session: string, path: string, init: RequestInit = {}) =>
+      fetch(`${workspace}${path}`, { ...init, headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+
+    const first = await signup({ name: 'Ada', email: 'ada@example.com' });
+    expect(first.status).toBe(201);
+    const admin = first.headers.get('x-session-token') as string;
+    expect((await signup({ name: 'Eve', email: 'eve@example.com' })).status).toBe(403);
+    const invite = (await (await as(admin, '/admin/invites', { method: 'POST', body: '{}' })).json()) as { token: string };
+    const second = await signup({ name: 'Bob', email: 'bob@example.com', invite_token: invite.token });
+    expect(second.status).toBe(201);
+    const bob = second.headers.get('x-session-token') as string;
+
+    // Bob's runs go to a tenant of his own, which the workspace registered with the admin key (registered tenancy).
+    const created = await as(bob, '/cp/runs', { method: 'POST', body: JSON.stringify({ prompt: 'from the dashboard', config: { model_id: 'custom' } }) });
+    expect(created.status).toBe(201);
+    const { run_id } = (await created.json()) as { run_id: string };
+    const bobs = (await (await as(bob, '/cp/runs')).json()) as { runs: { run_id: string }[] };
+    expect(bobs.runs.map((run) => run.run_id)).toEqual([run_id]);
+    const keys = (await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/admin/tenant-keys`, { headers: { authorization: `Bearer ${env.values['OZ_ADMIN_API_KEY']}` } })).json()) as { tenant_keys: { name: string }[] };
+    expect(keys.tenant_keys.map((key) => key.name)).toContain('workspace: bob@example.com');
+  });
+
+  it('serves /metrics on every app behind OZ_METRICS_TOKEN, in valid exposition format, counting what happened', async () => {
+    const token = env.values['OZ_METRICS_TOKEN'] as string;
+    for (const port of [apiPort, workspacePort]) {
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    }
+    const api = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    // Database-wide, so whichever replica the edge picked: the provider run and the worker run above.
+    expect(metricValue(api, 'oz_runs', { state: 'SUCCEEDED' })).toBeGreaterThanOrEqual(2);
+    // The worker's port is not published: read it from inside its container.
+    const script = `fetch('http://127.0.0.1:9464/metrics', { headers: { authorization: 'Bearer ${token}' } }).then((r) => r.text()).then((t) => process.stdout.write(t))`;
+    const worker = compose('exec', '-T', 'worker', 'node', '-e', script);
+    expect(worker.status).toBe(0);
+    expect(promtoolCheckMetrics(worker.stdout).problems).toEqual([]);
+    expect(metricValue(worker.stdout, 'oz_worker_connected')).toBe(1);
+    expect(metricValue(worker.stdout, 'oz_worker_tasks_total', { outcome: 'succeeded' })).toBe(1);
   });
 
   it('tears down completely with down -v: no container, volume or network of the project is left', async () => {

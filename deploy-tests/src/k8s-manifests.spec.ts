@@ -91,6 +91,12 @@ describe('every kustomization under k8s/', () => {
   });
 });
 
+function container(objects: readonly K8sObject[], kind: string, name: string, containerName: string) {
+  const found = workload(objects, kind, name).pod.containers.find((candidate) => candidate.name === containerName);
+  if (!found) throw new Error(`${kind}/${name} has no container ${containerName}`);
+  return found;
+}
+
 function kustomizationDirs(dir: string): string[] {
   const here = readdirSync(dir).includes('kustomization.yaml') ? [dir] : [];
   return [
@@ -109,11 +115,6 @@ function kustomizationDirs(dir: string): string[] {
 describe('the rules catch what they guard', () => {
   const production = () => clone(objectsOf(ROOTS[2] as Root));
   const dev = () => clone(objectsOf(ROOTS[1] as Root));
-  const container = (objects: K8sObject[], kind: string, name: string, containerName: string) => {
-    const found = workload(objects, kind, name).pod.containers.find((candidate) => candidate.name === containerName);
-    if (!found) throw new Error(`${kind}/${name} has no container ${containerName}`);
-    return found;
-  };
   const controlPlane = (objects: K8sObject[]) => container(objects, 'Deployment', 'oz-control-plane', 'control-plane');
   const remove = (objects: K8sObject[], kind: string, name: string) => {
     objects.splice(objects.indexOf(findOrThrow(objects, kind, name)), 1);
@@ -169,7 +170,7 @@ describe('the rules catch what they guard', () => {
       objects: production,
       options: PRODUCTION,
       breakIt: (objects) => {
-        const requests = container(objects, 'Job', 'oz-migrate', 'migrate').resources?.requests;
+        const requests = container(objects, 'Job', 'oz-migrate', 'migrate-control-plane').resources?.requests;
         if (requests) requests['cpu'] = '3';
       },
     },
@@ -329,7 +330,7 @@ describe('the rules catch what they guard', () => {
       },
     },
     {
-      rule: 'migrations run in a Job; the control plane does not migrate at start',
+      rule: 'migrations run in a Job; the apps do not migrate at start',
       breakage: 'the control plane migrates at start again',
       objects: production,
       options: PRODUCTION,
@@ -338,7 +339,35 @@ describe('the rules catch what they guard', () => {
       },
     },
     {
-      rule: 'migrations run in a Job; the control plane does not migrate at start',
+      rule: 'migrations run in a Job; the apps do not migrate at start',
+      breakage: 'the workspace migrates at start again',
+      objects: production,
+      options: PRODUCTION,
+      breakIt: (objects) => {
+        delete configMap(objects, 'oz-workspace')['OZ_MIGRATE_ON_START'];
+      },
+    },
+    {
+      rule: 'migrations run in a Job; the apps do not migrate at start',
+      breakage: "the Job no longer migrates the workspace's schema",
+      objects: production,
+      options: PRODUCTION,
+      breakIt: (objects) => {
+        const pod = workload(objects, 'Job', 'oz-migrate').pod;
+        pod.containers = pod.containers.filter((candidate) => candidate.name !== 'migrate-workspace');
+      },
+    },
+    {
+      rule: 'migrations run in a Job; the apps do not migrate at start',
+      breakage: "the workspace's schema is migrated with the control plane's configuration",
+      objects: production,
+      options: PRODUCTION,
+      breakIt: (objects) => {
+        container(objects, 'Job', 'oz-migrate', 'migrate-workspace').envFrom = container(objects, 'Job', 'oz-migrate', 'migrate-control-plane').envFrom;
+      },
+    },
+    {
+      rule: 'migrations run in a Job; the apps do not migrate at start',
       breakage: 'the Job is gone',
       objects: production,
       options: PRODUCTION,
@@ -445,6 +474,36 @@ describe('k8s/overlays/production/secrets.example.yaml', () => {
 });
 
 describe('the dev overlay', () => {
+  const objects = () => objectsOf(ROOTS[1] as Root);
+  const secret = (name: string): Record<string, string> => {
+    const found = objects().find((object) => object.kind === 'Secret' && object.metadata.name.startsWith(`${name}-`));
+    return Object.fromEntries(Object.entries((found?.['data'] ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+  };
+  const config = (name: string): Record<string, string> =>
+    (objects().find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith(`${name}-`))?.['data'] ?? {}) as Record<string, string>;
+
+  it('connects the workers with a token bound to their pool id, never a shared worker token', () => {
+    const workerId = config('oz-worker')['OZ_WORKER_ID'];
+    expect(workerId).toBe('oz-worker');
+    expect(secret('oz-control-plane')['OZ_WORKER_TOKENS']).toBe(`${workerId}=${secret('oz-worker')['OZ_WORKER_API_KEY']}`);
+    expect(secret('oz-worker')['OZ_WORKER_API_KEY']).not.toBe(secret('oz-control-plane')['OZ_ADMIN_API_KEY']);
+    expect(objects().filter((object) => JSON.stringify(object).includes('"OZ_WORKER_TOKEN"')).map(ref)).toEqual([]);
+    // Fixed, not the pod's name: a token is bound to an id known before the pod exists.
+    expect(container(objects(), 'Deployment', 'oz-worker', 'worker').env?.find((variable) => variable.name === 'OZ_WORKER_ID')).toBeUndefined();
+  });
+
+  it('gives the workspace the admin key (it registers each user’s tenant) and a secrets key of its own', () => {
+    expect(secret('oz-workspace')['OZ_API_KEY']).toBe(secret('oz-control-plane')['OZ_ADMIN_API_KEY']);
+    expect(secret('oz-workspace')['OZ_SECRETS_KEY']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(secret('oz-workspace')['OZ_SECRETS_KEY']).not.toBe(secret('oz-control-plane')['OZ_SECRETS_KEY']);
+    expect(config('oz-workspace')['OZ_TRUST_PROXY']).toBe('1');
+  });
+
+  it('tells task containers where the control plane is, and lets workers use ws:// to it inside the cluster', () => {
+    expect(config('oz-control-plane')['OZ_PUBLIC_URL']).toBe('http://oz-control-plane:8080');
+    expect(config('oz-worker')).toMatchObject({ OZ_CONTROL_PLANE_URL: 'http://oz-control-plane:8080', OZ_ALLOW_INSECURE_WS: 'true' });
+  });
+
   it('runs its own PostgreSQL and Redis, reachable by the apps that need them only', () => {
     const objects = objectsOf(ROOTS[1] as Root);
     expect(find(objects, 'StatefulSet', 'oz-postgres')).toBeDefined();

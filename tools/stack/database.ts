@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../libs/embedded-postgres/src';
 
@@ -7,23 +7,25 @@ export interface StackDatabase {
   url: string;
   /** For the banner: where the data lives. */
   description: string;
+  /** The embedded server's log file, when there is one. */
+  logFile: string | null;
   stop(): Promise<void>;
 }
 
 const DATABASE_NAME = 'oz';
 const DEFAULT_EMBEDDED_PORT = 54329;
 
-/** DATABASE_URL when given; otherwise an embedded PostgreSQL whose data stays in dataDir. */
-export async function provideDatabase(dataDir: string): Promise<StackDatabase> {
+/** DATABASE_URL when given; otherwise an embedded PostgreSQL whose data stays in dataDir, its log in logDir. */
+export async function provideDatabase(dataDir: string, logDir: string): Promise<StackDatabase> {
   const external = process.env['DATABASE_URL'];
   if (external) {
     const { hostname, port, pathname } = new URL(external);
     const description = `DATABASE_URL (${hostname}:${port || 5432}${pathname})`;
-    return { url: external, description, stop: async () => undefined };
+    return { url: external, description, logFile: null, stop: async () => undefined };
   }
 
   const clusterDir = join(dataDir, 'postgres');
-  const logFile = join(dataDir, 'postgres.log');
+  const logFile = join(logDir, 'postgres.log');
   const log = createWriteStream(logFile, { flags: 'a' });
   const port = embeddedPort();
   const server = await startEmbeddedPostgres({
@@ -43,7 +45,8 @@ export async function provideDatabase(dataDir: string): Promise<StackDatabase> {
   }
   return {
     url: withDatabase(server.url, DATABASE_NAME),
-    description: `${clusterDir} (embedded PostgreSQL on 127.0.0.1:${port}, log in ${logFile})`,
+    description: `${relative(process.cwd(), clusterDir) || clusterDir} (embedded PostgreSQL on 127.0.0.1:${port})`,
+    logFile,
     stop,
   };
 }

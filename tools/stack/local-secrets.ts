@@ -14,6 +14,8 @@ export interface LocalSecrets {
   /** The local worker's token, bound to its worker id (OZ_WORKER_TOKENS): workers never get the admin key. */
   localWorkerToken: string;
   localWorkerTokenFile: string;
+  /** The files under dataDir that hold generated keys, by what they are (for the banner). */
+  files: string[];
 }
 
 /**
@@ -21,21 +23,25 @@ export interface LocalSecrets {
  * keep the same admin key and can still decrypt the environment secrets stored earlier.
  */
 export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
-  const adminKeyFile = join(dataDir, 'admin-key');
-  const fromEnv = process.env['OZ_ADMIN_API_KEY'];
-  const generateAdminKey = () => `oz_admin_${randomBytes(32).toString('base64url')}`;
+  const files: string[] = [];
+  /** The value from the environment, else the one kept in `name` under dataDir (generated the first time). */
+  const secret = async (variable: string | null, name: string, generate: () => string) => {
+    const fromEnv = variable ? process.env[variable] : undefined;
+    if (fromEnv) return fromEnv;
+    files.push(name);
+    return persistedSecret(join(dataDir, name), generate);
+  };
+  const base64Key = () => randomBytes(32).toString('base64');
+  const adminFromEnv = process.env['OZ_ADMIN_API_KEY'];
   return {
-    adminApiKey: fromEnv || (await persistedSecret(adminKeyFile, generateAdminKey)),
-    adminKeyFile: fromEnv ? undefined : adminKeyFile,
-    secretsKey:
-      process.env['OZ_SECRETS_KEY'] ||
-      (await persistedSecret(join(dataDir, 'secrets-key'), () => randomBytes(32).toString('base64'))),
-    workspaceSecretsKey:
-      process.env['OZ_WORKSPACE_SECRETS_KEY'] || (await persistedSecret(join(dataDir, 'workspace-secrets-key'), () => randomBytes(32).toString('base64'))),
-    agentApiKey:
-      process.env['AGENT_API_KEY'] || (await persistedSecret(join(dataDir, 'agent-key'), () => `oz_agent_${randomBytes(32).toString('base64url')}`)),
-    localWorkerToken: await persistedSecret(join(dataDir, 'worker-token'), () => `oz_worker_${randomBytes(32).toString('base64url')}`),
+    adminApiKey: await secret('OZ_ADMIN_API_KEY', 'admin-key', () => `oz_admin_${randomBytes(32).toString('base64url')}`),
+    adminKeyFile: adminFromEnv ? undefined : join(dataDir, 'admin-key'),
+    secretsKey: await secret('OZ_SECRETS_KEY', 'secrets-key', base64Key),
+    workspaceSecretsKey: await secret('OZ_WORKSPACE_SECRETS_KEY', 'workspace-secrets-key', base64Key),
+    agentApiKey: await secret('AGENT_API_KEY', 'agent-key', () => `oz_agent_${randomBytes(32).toString('base64url')}`),
+    localWorkerToken: await secret(null, 'worker-token', () => `oz_worker_${randomBytes(32).toString('base64url')}`),
     localWorkerTokenFile: join(dataDir, 'worker-token'),
+    files,
   };
 }
 
@@ -43,11 +49,11 @@ export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
  * A tenant key for trying the API, issued by the control plane's admin API the first time and kept
  * in dataDir; issued again when the kept one no longer works (revoked, or a new database).
  */
-export async function provideTenantKey(dataDir: string, apiBaseUrl: string, adminApiKey: string): Promise<{ token: string; file: string }> {
+export async function provideTenantKey(dataDir: string, apiBaseUrl: string, adminApiKey: string): Promise<{ token: string; file: string; issued: boolean }> {
   const file = join(dataDir, 'tenant-key');
   const kept = (await readFile(file, 'utf8').catch(() => '')).trim();
   if (kept && (await isIssued(apiBaseUrl, adminApiKey, kept))) {
-    return { token: kept, file };
+    return { token: kept, file, issued: false };
   }
   const response = await fetch(`${apiBaseUrl}/admin/tenant-keys`, {
     method: 'POST',
@@ -59,7 +65,7 @@ export async function provideTenantKey(dataDir: string, apiBaseUrl: string, admi
   const { token } = (await response.json()) as { token: string };
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
-  return { token, file };
+  return { token, file, issued: true };
 }
 
 /** Whether `token` is an issued, unrevoked tenant key (under open tenancy any token works, so asking the API with it would not tell). */

@@ -1,31 +1,33 @@
 /**
  * `npm start`: builds the apps, provides a database (embedded unless DATABASE_URL is set) and the
- * local keys, runs every service of the stack and stops them all, database last, on Ctrl-C.
+ * local keys, runs every service of the stack with its logs in .data/logs/, prints what the person at
+ * the terminal needs, and on Ctrl-C stops everything, the database last.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { loadProviderSettings } from '../../libs/providers/src';
+import { printBanner } from './banner';
 import { provideDatabase, type StackDatabase } from './database';
-import { prepareLocalWorker } from './local-worker';
+import { buildSidecar, localDocker, type LocalDocker } from './local-worker';
 import { loadLocalSecrets, provideTenantKey, type LocalSecrets } from './local-secrets';
-import {
-  type RunningService,
-  type ServiceSpec,
-  startService,
-  stopServices,
-  waitUntilHealthy,
-} from './services';
+import { Progress } from './progress';
+import { freePort, logTail, type RunningService, type ServiceSpec, startService, stopService, waitUntilHealthy } from './services';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const DATA_DIR = join(REPO_ROOT, '.data');
+const LOG_DIR = join(DATA_DIR, 'logs');
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The Nx projects whose build output stackServices() runs. */
-const BUILT_PROJECTS = ['control-plane', 'worker', 'workspace-api', 'workspace-web'];
+/** What `npm start` builds, in this order, each Nx project with its dependencies. */
+const BUILDS = [
+  { project: 'control-plane', title: 'the control plane' },
+  { project: 'workspace-api', title: 'the workspace API' },
+  { project: 'workspace-web', title: 'the dashboard' },
+  { project: 'worker', title: 'the worker' },
+];
 
-interface StackConfig {
+export interface StackConfig {
   databaseUrl: string;
   secrets: LocalSecrets;
   controlPlanePort: number;
@@ -33,15 +35,20 @@ interface StackConfig {
   /** How the workspace's live events travel: Redis when REDIS_URL is set, else in-process. */
   workspaceEvents: string;
   /** A local worker runs when Docker is there; otherwise the banner says why not. */
-  worker: Awaited<ReturnType<typeof prepareLocalWorker>>;
+  docker: LocalDocker;
   /** The local worker's id; its token (secrets.localWorkerToken) connects only as this id. */
   localWorkerId: string;
+  /** Loopback unless told otherwise: the admin API should not reach the network by accident. */
+  host: string;
+  /** The local worker's metrics port: 9464, or a free one when another worker on this machine has it. */
+  workerMetricsPort: number;
 }
 
 function stackServices(config: StackConfig): ServiceSpec[] {
   return [
     {
       name: 'control-plane',
+      title: 'the control plane',
       entry: 'dist/apps/control-plane/main.js',
       env: {
         DATABASE_URL: config.databaseUrl,
@@ -51,13 +58,13 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         // The local worker's own token (bound to its id) joins any the operator configured.
         OZ_WORKER_TOKENS: [process.env['OZ_WORKER_TOKENS'], `${config.localWorkerId}=${config.secrets.localWorkerToken}`].filter(Boolean).join(','),
         PORT: String(config.controlPlanePort),
-        // Loopback unless told otherwise: the admin API should not reach the network by accident.
-        HOST: process.env['HOST'] ?? '127.0.0.1',
+        HOST: config.host,
       },
       health: { port: config.controlPlanePort, path: '/health' },
     },
     {
       name: 'workspace-api',
+      title: 'the workspace API',
       entry: 'dist/apps/workspace-api/main.js',
       // By default agents in the workspace run through the control plane (remote mode): providers are
       // configured once, there, and runs show up in the Oz API. OZ_RUNNER_MODE=local calls them directly.
@@ -66,26 +73,35 @@ function stackServices(config: StackConfig): ServiceSpec[] {
         AGENT_API_KEY: config.secrets.agentApiKey,
         OZ_RUNNER_MODE: process.env['OZ_RUNNER_MODE'] ?? 'remote',
         OZ_API_BASE_URL: process.env['OZ_API_BASE_URL'] ?? `http://127.0.0.1:${config.controlPlanePort}/api/v1`,
+        // The admin key: the workspace registers each user's own control-plane tenant with it.
         OZ_API_KEY: process.env['OZ_API_KEY'] ?? config.secrets.adminApiKey,
         // Seals each user's control-plane token and agents' secrets at rest: a key of its own, not the control plane's.
         OZ_SECRETS_KEY: config.secrets.workspaceSecretsKey,
         // The workspace serves the dashboard it was just built with, at /.
         OZ_WEB_DIR: join(REPO_ROOT, 'dist/apps/workspace-web/browser'),
         PORT: String(config.workspacePort),
-        HOST: process.env['HOST'] ?? '127.0.0.1',
+        HOST: config.host,
       },
       health: { port: config.workspacePort, path: '/health' },
     },
-    ...(config.worker.ok
+    ...(config.docker.ok
       ? [
           {
             name: 'worker',
+            title: 'the worker',
             entry: 'dist/apps/worker/main.js',
-            // It retries until the control plane is up, so it needs no health check of its own.
+            // Ready once its metrics port answers: it then handles signals, and has checked Docker.
+            ...(config.workerMetricsPort > 0 ? { health: { port: config.workerMetricsPort, path: '/metrics' } } : {}),
             env: {
               OZ_WORKER_ID: config.localWorkerId,
               OZ_WORKER_API_KEY: config.secrets.localWorkerToken,
               OZ_CONTROL_PLANE_URL: `http://127.0.0.1:${config.controlPlanePort}`,
+              // On your own machine the control plane listens on 127.0.0.1 only: its tasks use the
+              // host's network to reach it (the gateway, the task reports). Workers on shared hosts
+              // keep the default task bridge, which blocks the host (README, Worker mode).
+              OZ_TASK_NETWORK: process.env['OZ_TASK_NETWORK'] ?? 'host',
+              OZ_METRICS_HOST: process.env['OZ_METRICS_HOST'] ?? '127.0.0.1',
+              OZ_METRICS_PORT: String(config.workerMetricsPort),
             },
           },
         ]
@@ -93,83 +109,153 @@ function stackServices(config: StackConfig): ServiceSpec[] {
   ];
 }
 
+/** Asked to stop (Ctrl-C): every long wait of the launcher gives way to it. */
+class StopRequested extends Error {
+  override name = 'StopRequested';
+}
+
 /** What a shutdown signal has to reach, whichever stage the launcher is in. */
 interface LauncherState {
   build?: ChildProcess;
   services: RunningService[];
   stopSignal?: NodeJS.Signals;
+  /** When the first stop signal came (performance.now()). */
+  stopAt?: number;
+  stopped: Promise<never>;
+  requestStop: () => void;
 }
 
 async function main(): Promise<number> {
-  const state: LauncherState = { services: [] };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => requestStop(state, signal));
+  const progress = new Progress();
+  let requestStop: () => void = () => undefined;
+  const state: LauncherState = {
+    services: [],
+    stopped: new Promise<never>((_, reject) => (requestStop = () => reject(new StopRequested()))),
+    requestStop: () => requestStop(),
+  };
+  state.stopped.catch(() => undefined);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => onSignal(state, signal, progress));
+  // Waits for `work`, unless a stop is requested first (the work then ends on its own, unheard).
+  const untilStopped = <T>(work: Promise<T>): Promise<T> => {
+    work.catch(() => undefined);
+    return Promise.race([work, state.stopped]);
+  };
 
-  await build(state);
-  if (state.stopSignal) return signalExitCode(state.stopSignal);
-
-  await mkdir(DATA_DIR, { recursive: true });
-  const database = await provideDatabase(DATA_DIR);
+  await mkdir(LOG_DIR, { recursive: true });
+  progress.line(`Starting Oz Stack (the services log to ${relative(process.cwd(), LOG_DIR) || LOG_DIR}/)`);
+  let database: StackDatabase | undefined;
   try {
+    const buildLog = join(LOG_DIR, 'build.log');
+    for (const { project, title } of BUILDS) {
+      await progress.step(`Building ${title}`, () => untilStopped(build(state, project, buildLog)));
+    }
+    const docker = await localDocker(process.env);
+    database = await progress.step(
+      process.env['DATABASE_URL'] ? 'Connecting to PostgreSQL (DATABASE_URL)' : 'Starting PostgreSQL',
+      () => untilStopped(provideDatabase(DATA_DIR, LOG_DIR)),
+    );
     const config: StackConfig = {
       databaseUrl: database.url,
       secrets: await loadLocalSecrets(DATA_DIR),
       controlPlanePort: portFromEnv('PORT', 8080),
       workspacePort: portFromEnv('WORKSPACE_PORT', 3000),
-      workspaceEvents: process.env['REDIS_URL'] ? 'Redis Streams' : 'in-process (set REDIS_URL to run several replicas)',
-      worker: await prepareLocalWorker(REPO_ROOT, process.env),
+      workspaceEvents: process.env['REDIS_URL'] ? 'Redis Streams' : 'in-process; set REDIS_URL to run several replicas',
+      docker,
       localWorkerId: process.env['OZ_WORKER_ID'] ?? 'local',
+      host: process.env['HOST'] ?? '127.0.0.1',
+      workerMetricsPort: process.env['OZ_METRICS_PORT'] ? portFromEnv('OZ_METRICS_PORT', 9464) : await freePort(9464),
     };
-    if (state.stopSignal) return signalExitCode(state.stopSignal);
+    if (docker.ok) await progress.step('Building the sidecar image', () => untilStopped(buildSidecar(REPO_ROOT)));
     for (const spec of stackServices(config)) {
-      state.services.push(await startService(spec, REPO_ROOT));
-      if (state.stopSignal) return signalExitCode(state.stopSignal);
+      await progress.step(spec.name === 'control-plane' ? `Starting ${spec.title} (and migrating its database)` : `Starting ${spec.title}`, async () => {
+        const service = await startService(spec, REPO_ROOT, join(LOG_DIR, `${spec.name}.log`));
+        state.services.push(service);
+        await untilStopped(waitUntilHealthy(service)).catch(async (error: unknown) => {
+          if (!(error instanceof StopRequested)) await showLog(progress, service);
+          throw error;
+        });
+      });
     }
-    await Promise.all(state.services.map(waitUntilHealthy)).catch((error) => {
-      if (!state.stopSignal) throw error; // a service stopped on request is not a failure
-    });
-    if (!state.stopSignal) {
-      const apiBaseUrl = `http://127.0.0.1:${config.controlPlanePort}/api/v1`;
-      printBanner(config, database, await provideTenantKey(DATA_DIR, apiBaseUrl, config.secrets.adminApiKey));
-    }
+    const tenantKey = await progress.step(
+      'Providing a tenant key',
+      () => untilStopped(provideTenantKey(DATA_DIR, `http://127.0.0.1:${config.controlPlanePort}/api/v1`, config.secrets.adminApiKey)),
+      (key) => (key.issued ? 'issued a new one' : 'the one kept'),
+    );
+    printBanner(progress, { repoRoot: REPO_ROOT, logDir: LOG_DIR, config, database, tenantKey });
 
     // The stack lives as long as all of its services do.
-    return await Promise.race(state.services.map((service) => service.exited));
+    const ended = await untilStopped(Promise.race(state.services.map((service) => service.exited.then((code) => ({ service, code })))));
+    progress.line(`\n${capitalised(ended.service.spec.title)} stopped by itself (exit code ${ended.code}); the rest of the stack stops too.`);
+    await showLog(progress, ended.service);
+    return 1;
+  } catch (error) {
+    if (error instanceof StopRequested) return 0;
+    throw error;
   } finally {
-    await stopServices(state.services, 'SIGTERM');
-    await database.stop();
+    await shutDown(state, database, progress);
   }
 }
 
-function build(state: LauncherState): Promise<void> {
-  const args = ['nx', 'run-many', '--targets=build', `--projects=${BUILT_PROJECTS.join(',')}`];
-  const child = spawn('npx', args, { cwd: REPO_ROOT, stdio: 'inherit' });
+/** Builds one Nx project (and what it depends on), its output appended to the build log. */
+function build(state: LauncherState, project: string, logFile: string): Promise<void> {
+  const log = openSync(logFile, 'a');
+  const args = ['nx', 'build', project, '--outputStyle=static'];
+  const child = spawn('npx', args, { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+  closeSync(log);
   state.build = child;
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => {
+    child.once('exit', async (code) => {
       state.build = undefined;
-      if (code === 0 || state.stopSignal) resolve();
-      else reject(new Error(`build failed (npx ${args.join(' ')} exited with ${code})`));
+      if (code === 0) return resolve();
+      const tail = (await logTail(logFile, 25)).map((line) => `    ${line}`).join('\n');
+      reject(new Error(`npx ${args.join(' ')} exited with ${code}; the end of ${relative(REPO_ROOT, logFile)}:\n${tail}`));
     });
   });
 }
 
-function requestStop(state: LauncherState, signal: NodeJS.Signals): void {
+/**
+ * One Ctrl-C can arrive more than once: the terminal signals npm, tsx and the launcher alike, and npm
+ * and tsx pass the signal on to their child too. Copies within this long of the first are that one
+ * Ctrl-C; a person pressing it again takes longer.
+ */
+const SAME_SIGNAL_MS = 750;
+
+function onSignal(state: LauncherState, signal: NodeJS.Signals, progress: Progress): void {
+  if (state.stopSignal && performance.now() - (state.stopAt ?? 0) < SAME_SIGNAL_MS) return;
   if (state.stopSignal) {
     // Asked twice: stop waiting for a graceful shutdown.
+    progress.line('\nStopping at once.');
     for (const { child } of state.services) child.kill('SIGKILL');
+    state.build?.kill('SIGKILL');
     return;
   }
   state.stopSignal = signal;
-  process.stderr.write(`\n${signal}: stopping the stack (again to force)\n`);
+  state.stopAt = performance.now();
+  progress.line(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping the stack (press Ctrl-C again to stop at once)`);
   state.build?.kill('SIGTERM');
-  // Services get SIGTERM for a hang-up: the terminal they would report to is gone.
-  void stopServices(state.services, signal === 'SIGHUP' ? 'SIGTERM' : signal);
+  state.requestStop();
 }
 
-/** The shell's convention for "ended by signal N". */
-function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + constants.signals[signal];
+/**
+ * Stops the services in the reverse order of their start (the worker reports its tasks to the
+ * control plane while that still runs), then the database.
+ */
+async function shutDown(state: LauncherState, database: StackDatabase | undefined, progress: Progress): Promise<void> {
+  const running = [...state.services].reverse().filter(({ child }) => child.exitCode === null && child.signalCode === null);
+  if (!state.stopSignal && running.length) progress.line('Stopping the stack');
+  for (const service of running) {
+    await progress.step(`Stopping ${service.spec.title}`, () => stopService(service, 'SIGTERM'), (code) => (code === 0 ? undefined : `exit code ${code}`));
+  }
+  if (database) await progress.step(process.env['DATABASE_URL'] ? 'Leaving PostgreSQL (DATABASE_URL) running' : 'Stopping PostgreSQL', () => database.stop());
+  if (state.stopSignal || running.length) progress.line('Oz Stack stopped.');
+}
+
+async function showLog(progress: Progress, service: RunningService): Promise<void> {
+  const lines = await logTail(service.logFile);
+  if (!lines.length) return;
+  progress.line(`  The last lines of ${relative(REPO_ROOT, service.logFile)}:`);
+  for (const line of lines) progress.line(`    ${line}`);
 }
 
 function portFromEnv(name: string, fallback: number): number {
@@ -181,56 +267,12 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function printBanner(config: StackConfig, database: StackDatabase, tenantKey: { token: string; file: string }): void {
-  const { secrets, controlPlanePort } = config;
-  const base = `http://localhost:${controlPlanePort}`;
-  const keyFile = secrets.adminKeyFile;
-  const bearer = keyFile ? `$(cat ${relative(REPO_ROOT, keyFile)})` : '$OZ_ADMIN_API_KEY';
-  const tenantFile = relative(REPO_ROOT, tenantKey.file);
-  const lines = [
-    '',
-    'Oz Stack is running',
-    `  API        ${base}/api/v1`,
-    `  API docs   ${base}/api/docs`,
-    `  Dashboard  http://localhost:${config.workspacePort}/  (the first account you create is the instance admin)`,
-    `  Workspace  http://localhost:${config.workspacePort}/api  (docs /api/docs; events ${config.workspaceEvents})`,
-    `  Admin key  ${keyFile ? `${secrets.adminApiKey}  (kept in ${relative(REPO_ROOT, keyFile)}; for operators: issue tenant keys and worker tokens with it)` : 'from OZ_ADMIN_API_KEY'}`,
-    `  Tenant key ${tenantKey.token}  (kept in ${tenantFile}; what SDK clients use)`,
-    `  Data       ${database.description}`,
-    `  Providers  ${providersLine()}`,
-    `  Workers    ${workersLine(config, bearer, base)}`,
-    `  Try        curl -H "Authorization: Bearer $(cat ${tenantFile})" ${base}/api/v1/agent/runs`,
-    'Press Ctrl-C to stop.',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function workersLine(config: StackConfig, bearer: string, base: string): string {
-  const { worker, localWorkerId, secrets } = config;
-  if (worker.ok === false) return worker.why;
-  const issue = `curl -s -X POST -H "Authorization: Bearer ${bearer}" -H 'content-type: application/json' -d '{"worker_id":"NAME"}' ${base}/api/v1/admin/worker-tokens`;
-  return (
-    `${localWorkerId} (Docker ${worker.docker}; its token, bound to ${localWorkerId}, is in ${relative(REPO_ROOT, secrets.localWorkerTokenFile)}); ` +
-    `add more: a token for each (${issue}), then OZ_WORKER_API_KEY=<token> npm run start:worker -- --worker-id NAME`
-  );
-}
-
-/** Which OZ_PROVIDER_* the control plane will use; a bad setting is the control plane's to report. */
-function providersLine(): string {
-  try {
-    const { providers } = loadProviderSettings(process.env);
-    if (!providers.size) return 'none: runs without an environment fail until you set OZ_PROVIDER_* (README, Providers)';
-    return [...providers.values()].map((p) => `${p.key} (${p.type}${p.problems.length ? ', incomplete' : `, ${p.model}`})`).join(', ');
-  } catch {
-    return 'misconfigured (see the control plane log)';
-  }
-}
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -14,9 +14,11 @@ import { DatabaseModule } from './database/database.module';
 import { EnvironmentsModule } from './environments/environments.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { RetentionModule } from './retention/retention.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
 
 /** What any provider may inject: the validated config and this instance's replica id. */
@@ -46,6 +48,7 @@ export class ControlPlaneModule {
         LoggerModule.forRoot(httpLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
         DatabaseModule,
+        MetricsModule,
         SecretsModule,
         CredentialsModule,
         ScheduleModule.forRoot(),
@@ -55,6 +58,7 @@ export class ControlPlaneModule {
         RetentionModule,
         ExecutionModule,
         WorkersModule,
+        TasksModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],

@@ -1,13 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { createHttpApp, runMigrations } from '@oz/server-kit';
+import { createHttpApp, runMigrations, serveMetrics } from '@oz/server-kit';
 import { ControlPlaneModule } from './app.module';
 import type { ControlPlaneConfig } from './config/control-plane.config';
 import { CONTROL_PLANE_MIGRATION_LOCK } from './database/data-source-options';
 import { SecretBox } from './common/secrets/secret-box';
 import { SecretsUpgrade } from './common/secrets/secrets-upgrade';
 import { CredentialsService } from './credentials/credentials.service';
+import { Metrics } from './metrics/metrics';
 import { CONTROL_PLANE_OPENAPI, setApiPrefix } from './openapi/openapi-info';
+import { TASK_TEXT_BODY_ROUTES } from './tasks/task-reports.controller';
 import { WorkerUpgradeAuth } from './workers/worker-upgrade-auth';
 import { WorkerWsAdapter } from './workers/worker-ws.adapter';
 
@@ -34,10 +36,12 @@ export async function createControlPlaneApp(config: ControlPlaneConfig): Promise
     ControlPlaneModule.with(config),
     {
       maxBodyBytes: config.maxBodyBytes,
+      textBodyRoutes: TASK_TEXT_BODY_ROUTES,
       openApi: CONTROL_PLANE_OPENAPI,
     },
     (app) => {
       setApiPrefix(app);
+      serveMetrics(app, { registry: app.get(Metrics).registry, token: config.metricsToken });
       app.useWebSocketAdapter(new WorkerWsAdapter(app, new WorkerUpgradeAuth(app.get(CredentialsService))));
       if (config.corsOrigins) {
         app.enableCors({

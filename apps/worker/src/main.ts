@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import 'reflect-metadata';
 import { readWorkerCommand } from './config/worker.config';
 import { ControlPlaneConnection } from './connection/control-plane-connection';
+import { MetricsPortError } from './metrics/metrics-endpoint';
 import { DockerUnavailableError } from './tasks/docker-tasks';
 import { TaskNetworkError } from './tasks/task-network';
 import { WorkerModule } from './worker.module';
@@ -13,7 +14,7 @@ const EXIT_UNAVAILABLE = 69;
 
 /**
  * `node main.js [flags]`, with the servers' exit codes where they apply: 78 a bad configuration, 69
- * the control plane stayed unreachable, 1 anything else (no Docker engine, no task network), 0 after `--help` or after SIGTERM/SIGINT once
+ * the control plane stayed unreachable, 1 anything else (no Docker engine, no task network, the metrics port taken), 0 after `--help` or after SIGTERM/SIGINT once
  * every task was stopped and reported. (Not server-kit's runServer: the worker takes flags, not
  * commands, and runs until told to stop.)
  */
@@ -41,7 +42,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     // Bootstrapping checks Docker and starts connecting (TaskSupervisor.onApplicationBootstrap).
     app = await NestFactory.createApplicationContext(WorkerModule.with(command.config), { bufferLogs: true, abortOnError: false });
   } catch (error) {
-    if (!(error instanceof DockerUnavailableError) && !(error instanceof TaskNetworkError)) throw error;
+    if (!(error instanceof DockerUnavailableError) && !(error instanceof TaskNetworkError) && !(error instanceof MetricsPortError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return 1;
   }

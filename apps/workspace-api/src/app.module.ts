@@ -11,6 +11,7 @@ import { CoreModule } from './core/core.module';
 import { EventsModule } from './events/events.module';
 import { InvocationModule } from './invocation/invocation.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PublicModule } from './public/public.module';
 import { RoomsModule } from './rooms/rooms.module';
@@ -24,6 +25,7 @@ export class WorkspaceModule {
       module: WorkspaceModule,
       imports: [
         CoreModule.with(config),
+        MetricsModule,
         AccountsModule,
         AdminModule,
         AgentsModule,

@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, type OpenApiOptions } from '@oz/server-kit';
+import { createHttpApp, serveMetrics, type OpenApiOptions } from '@oz/server-kit';
 import { DataSource } from 'typeorm';
 import { WorkspaceModule } from './app.module';
 import type { WorkspaceConfig } from './config/workspace.config';
 import { SealedSecrets } from './core/sealed-secrets';
 import { migrateWorkspace } from './database/migrate';
+import { WorkspaceMetrics } from './metrics/workspace-metrics';
 import { serveWeb } from './web/serve-web';
 import { WebFiles } from './web/web-files';
 
@@ -34,6 +35,7 @@ export async function createWorkspaceApp(config: WorkspaceConfig): Promise<NestF
     { maxBodyBytes: config.maxBodyBytes, trustProxy: false, openApi: WORKSPACE_OPENAPI },
     (app) => {
       useWorkspaceRoutes(app);
+      serveMetrics(app, { registry: app.get(WorkspaceMetrics).registry, token: config.metricsToken });
       if (web) serveWeb(app, web);
       if (config.corsOrigins) {
         app.enableCors({

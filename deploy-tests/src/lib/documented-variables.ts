@@ -2,16 +2,12 @@ import { readFileSync } from 'node:fs';
 import { repoPath } from './commands';
 
 /**
- * Variables the packaging may set that the apps do not document in the README (yet): read by a
- * library or announced by issue 14 for the apps to implement.
+ * Variables the packaging may set that the apps do not document in the README: read by a library.
  */
 const ALSO_READ = new Set([
   'NODE_ENV',
   // dockerode (docker-modem) connects to DOCKER_HOST when it is set.
   'DOCKER_HOST',
-  // Issue 14: the workspace serves the dashboard from here; /metrics bearer token.
-  'OZ_WEB_DIR',
-  'OZ_METRICS_TOKEN',
 ]);
 
 const PROVIDER_ROW = /^\| `OZ_PROVIDER_<KEY>_/;

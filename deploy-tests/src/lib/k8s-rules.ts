@@ -261,20 +261,34 @@ export const productionRunsTwoReplicas: Rule = (objects, { production }) =>
       })
     : [];
 
+/** The apps that own a database schema: each Deployment's schema is migrated by a Job, never at its start. */
+const MIGRATING_APPS = ['oz-control-plane', 'oz-workspace'];
+
 export const migrationsRunInAJob: Rule = (objects) => {
   const problems: string[] = [];
-  const deployment = workload(objects, 'Deployment', 'oz-control-plane').pod.containers[0];
-  if (!deployment) return ['Deployment/oz-control-plane has no container'];
-  if (effectiveEnv(objects, deployment).get('OZ_MIGRATE_ON_START') !== 'false') {
-    problems.push('Deployment/oz-control-plane: OZ_MIGRATE_ON_START must be false (the migration Job migrates)');
+  const jobs = workloads(objects).filter(({ object }) => object.kind === 'Job');
+  for (const name of MIGRATING_APPS) {
+    const app = find(objects, 'Deployment', name) ? workload(objects, 'Deployment', name).pod.containers[0] : undefined;
+    if (!app) {
+      problems.push(`Deployment/${name} is missing`);
+      continue;
+    }
+    if (effectiveEnv(objects, app).get('OZ_MIGRATE_ON_START') !== 'false') {
+      problems.push(`Deployment/${name}: OZ_MIGRATE_ON_START must be false (the migration Job migrates)`);
+    }
+    // The Job's container that migrates with this app's image and this app's configuration.
+    const migrating = jobs.flatMap(({ object, pod }) =>
+      pod.containers.filter((container) => container.args?.[0] === 'migrate' && container.image === app.image).map((container) => ({ object, pod, container })),
+    );
+    const found = migrating[0];
+    if (!found) {
+      problems.push(`no Job runs \`migrate\` with ${name}'s image ${app.image}`);
+      continue;
+    }
+    const sources = (container: IContainer) => JSON.stringify(container.envFrom ?? []);
+    if (sources(found.container) !== sources(app)) problems.push(`${ref(found.object)}: migrates ${name} with a configuration other than its own (envFrom)`);
+    if (found.pod.restartPolicy !== 'Never' && found.pod.restartPolicy !== 'OnFailure') problems.push(`${ref(found.object)}: restartPolicy must be Never or OnFailure`);
   }
-  const job = workloads(objects).find(({ object, pod }) => object.kind === 'Job' && pod.containers.some((container) => container.args?.[0] === 'migrate'));
-  if (!job) return [...problems, 'no Job runs `migrate`'];
-  const migrate = job.pod.containers.find((container) => container.args?.[0] === 'migrate') as IContainer;
-  if (migrate.image !== deployment.image) problems.push(`${ref(job.object)}: migrates with ${migrate.image}, not the control plane's ${deployment.image}`);
-  const sources = (container: IContainer) => JSON.stringify(container.envFrom ?? []);
-  if (sources(migrate) !== sources(deployment)) problems.push(`${ref(job.object)}: configuration differs from the control plane's (envFrom)`);
-  if (job.pod.restartPolicy !== 'Never' && job.pod.restartPolicy !== 'OnFailure') problems.push(`${ref(job.object)}: restartPolicy must be Never or OnFailure`);
   return problems;
 };
 
@@ -390,7 +404,7 @@ export const RULES: Record<string, Rule> = {
   'every referenced Secret is rendered or documented as external': secretReferencesResolve,
   'images are pinned (never :latest in production)': imagesPinned,
   'production runs two replicas of the control plane and the workspace': productionRunsTwoReplicas,
-  'migrations run in a Job; the control plane does not migrate at start': migrationsRunInAJob,
+  'migrations run in a Job; the apps do not migrate at start': migrationsRunInAJob,
   'workers get time to hand tasks back and a Docker engine': workersHandTasksBack,
   'Services and Ingress backends resolve to pods and ports': servicesAndIngressesResolve,
   'NetworkPolicies deny by default and cover every pod': networkPoliciesCoverEveryPod,

@@ -6,5 +6,8 @@ export * from './lib/provider-router';
 export * from './lib/clients/provider-client';
 export { ANTHROPIC_VERSION, AnthropicClient } from './lib/clients/anthropic';
 export { OpenAiCompatibleClient } from './lib/clients/openai-compatible';
+export { GeminiClient, geminiModelPath } from './lib/clients/gemini';
 export { CliClient, cliCommandProblem } from './lib/clients/cli';
 export { cliSandboxProblem, type CliSandbox } from './lib/clients/cli-sandbox';
+export { providerMessage } from './lib/clients/http-call';
+export * from './lib/provider-metrics';

@@ -24,3 +24,6 @@ export * from './lib/process/run-server';
 export * from './lib/secrets/secret-box';
 export * from './lib/secrets/redaction';
 export * from './lib/util/addresses';
+export * from './lib/metrics/metrics-registry';
+export * from './lib/metrics/http-metrics';
+export * from './lib/metrics/metrics-server';

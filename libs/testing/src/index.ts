@@ -7,3 +7,4 @@ export * from './lib/built-server';
 export * from './lib/docker-engine';
 export * from './lib/run-polling';
 export * from './lib/scripted-worker';
+export * from './lib/metrics-text';

@@ -85,6 +85,7 @@ describe('loadControlPlaneConfig', () => {
       logLevel: 'info',
       corsOrigins: null,
       maxBodyBytes: 10 * 1024 * 1024,
+      metricsToken: null,
       retention: { days: 30, sweepIntervalMs: 3_600_000, batchSize: 1000 },
       scheduler: { enabled: true, pollIntervalMs: 10_000 },
       executor: { concurrency: 8, leaseMs: 30_000, pollIntervalMs: 5_000, maxRecoveries: 3 },
@@ -98,9 +99,42 @@ describe('loadControlPlaneConfig', () => {
         pollIntervalMs: 5_000,
         logMaxLines: 5_000,
         taskTimeoutSeconds: 7_200,
+        pendingTimeoutMs: 0,
+        taskApiBaseUrl: null,
       },
       providers: expect.objectContaining({ fallbackOrder: [], queueOnSaturation: true, queueMaxWaitMs: 300_000 }),
     });
+  });
+
+  describe('OZ_PUBLIC_URL (what task containers get as OZ_API_BASE_URL)', () => {
+    const apiBase = (env: Record<string, string>) => loadControlPlaneConfig({ ...minimal, ...env }).workers.taskApiBaseUrl;
+
+    it('appends /api/v1 to the URL given, with or without a path and trailing slash', () => {
+      expect(apiBase({ OZ_PUBLIC_URL: 'http://control-plane:8080' })).toBe('http://control-plane:8080/api/v1');
+      expect(apiBase({ OZ_PUBLIC_URL: 'https://oz.example.com/' })).toBe('https://oz.example.com/api/v1');
+      expect(apiBase({ OZ_PUBLIC_URL: 'http://oz-control-plane.oz:8080/prefix/' })).toBe('http://oz-control-plane.oz:8080/prefix/api/v1');
+    });
+
+    it('defaults to this machine’s loopback on a loopback bind (tasks on host networking), and to none otherwise', () => {
+      expect(apiBase({ HOST: '127.0.0.1', PORT: '8080' })).toBe('http://127.0.0.1:8080/api/v1');
+      expect(apiBase({ HOST: '0.0.0.0', PORT: '8080' })).toBeNull();
+    });
+
+    it.each([
+      ['ftp://control-plane', 'an http:// or https:// URL'],
+      ['control-plane:8080', 'http:// or https://'],
+      ['not a url', 'must be an http(s) URL'],
+      ['http://user:secret@control-plane:8080', 'must not carry credentials'],
+      ['http://control-plane:8080/?x=1', 'no query or fragment'],
+    ])('refuses %s', (value, problem) => {
+      expect(() => loadControlPlaneConfig({ ...minimal, OZ_PUBLIC_URL: value })).toThrow(problem);
+    });
+  });
+
+  it('fails waiting runs after OZ_PENDING_TIMEOUT_SECONDS only when it is set above 0', () => {
+    expect(loadControlPlaneConfig({ ...minimal, OZ_PENDING_TIMEOUT_SECONDS: '600' }).workers.pendingTimeoutMs).toBe(600_000);
+    expect(loadControlPlaneConfig({ ...minimal, OZ_PENDING_TIMEOUT_SECONDS: '0' }).workers.pendingTimeoutMs).toBe(0);
+    expect(() => loadControlPlaneConfig({ ...minimal, OZ_PENDING_TIMEOUT_SECONDS: '-5' })).toThrow('OZ_PENDING_TIMEOUT_SECONDS');
   });
 
   describe('tenancy', () => {

@@ -187,6 +187,19 @@ export class ControlPlaneEnv extends ServerEnv {
   @IsInt()
   @Min(1)
   OZ_TASK_TIMEOUT_SECONDS = 7_200;
+
+  @describeVariable("Seconds a worker run may wait PENDING for a worker before it is FAILED, saying why it waited (no worker connected, its pinned worker not connected, every worker busy). 0 or unset: it waits for as long as it takes.")
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  OZ_PENDING_TIMEOUT_SECONDS?: number;
+
+  @describeVariable("The control plane's base URL as task containers reach it (compose: `http://control-plane:8080`; Kubernetes: `http://oz-control-plane.<namespace>:8080`). Tasks get `OZ_API_BASE_URL` = this + `/api/v1`, for the LLM gateway and their own reports. Default: `http://127.0.0.1:PORT` when HOST is a loopback address (tasks of a worker on this machine using host networking), else none: tasks then have no gateway and send no reports.")
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OZ_PUBLIC_URL?: string;
 }
 
 /** A worker token from OZ_WORKER_TOKENS: it connects only as `workerId`. */
@@ -218,6 +231,8 @@ export interface ControlPlaneConfig {
   logLevel: string;
   corsOrigins: string[] | '*' | null;
   maxBodyBytes: number;
+  /** OZ_METRICS_TOKEN: the bearer GET /metrics needs; null: open. */
+  metricsToken: string | null;
   retention: { days: number; sweepIntervalMs: number; batchSize: number };
   scheduler: { enabled: boolean; pollIntervalMs: number };
   executor: { concurrency: number; leaseMs: number; pollIntervalMs: number; maxRecoveries: number };
@@ -232,6 +247,10 @@ export interface ControlPlaneConfig {
     logMaxLines: number;
     /** Default time limit of a task (an environment's task_timeout_seconds wins). */
     taskTimeoutSeconds: number;
+    /** How long a run may wait PENDING for a worker; 0: for ever. */
+    pendingTimeoutMs: number;
+    /** `OZ_API_BASE_URL` of task containers: the public URL + /api/v1; null: tasks get none. */
+    taskApiBaseUrl: string | null;
   };
   /** `OZ_PROVIDER_*` and the queue settings, read by @oz/providers (documented under Providers in the README). */
   providers: ProviderSettings;
@@ -258,6 +277,8 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
   if (tenantKeys.some(({ token }) => boundTokens.some((bound) => bound.token === token))) {
     problems.push('OZ_TENANT_KEYS and OZ_WORKER_TOKENS share a token; a tenant key and a worker token must differ');
   }
+  const publicUrl = parsed.OZ_PUBLIC_URL ?? (isLoopbackHost(parsed.HOST) && parsed.PORT > 0 ? `http://127.0.0.1:${parsed.PORT}` : undefined);
+  const taskApiBaseUrl = publicUrl === undefined ? null : taskApiBaseUrlOf(publicUrl, problems);
   const providers = loadCheckedProviderSettings(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid control-plane configuration:\n  - ${problems.join('\n  - ')}`);
@@ -281,6 +302,7 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
     logLevel: parsed.OZ_LOG_LEVEL,
     corsOrigins: parseCorsOrigins(parsed.OZ_CORS_ORIGIN),
     maxBodyBytes: parsed.OZ_MAX_BODY_BYTES,
+    metricsToken: parsed.OZ_METRICS_TOKEN ?? null,
     retention: {
       days: parsed.OZ_RUN_RETENTION_DAYS,
       sweepIntervalMs: parsed.OZ_RETENTION_SWEEP_INTERVAL_MS,
@@ -303,6 +325,8 @@ export function loadControlPlaneConfig(env: Record<string, string | undefined>):
       pollIntervalMs: parsed.OZ_DISPATCH_POLL_INTERVAL_MS,
       logMaxLines: parsed.OZ_RUN_LOG_MAX_LINES,
       taskTimeoutSeconds: parsed.OZ_TASK_TIMEOUT_SECONDS,
+      pendingTimeoutMs: (parsed.OZ_PENDING_TIMEOUT_SECONDS ?? 0) * 1000,
+      taskApiBaseUrl,
     },
     providers: providers as ProviderSettings,
   };
@@ -339,6 +363,25 @@ function parseNamedTokens(
     }
   }
   return tokens;
+}
+
+/**
+ * OZ_PUBLIC_URL + `/api/v1`: an http(s) URL with no user-info, query or fragment (it goes into every
+ * task container, and the sidecar appends paths to it).
+ */
+function taskApiBaseUrlOf(publicUrl: string, problems: string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    problems.push(`OZ_PUBLIC_URL must be an http(s) URL such as http://control-plane:8080 (got "${publicUrl}")`);
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('OZ_PUBLIC_URL must be an http:// or https:// URL');
+  else if (url.username || url.password) problems.push('OZ_PUBLIC_URL must not carry credentials (tasks authenticate with their own token)');
+  else if (url.search || url.hash) problems.push('OZ_PUBLIC_URL must have no query or fragment');
+  else return `${url.origin}${url.pathname.replace(/\/+$/, '')}/api/v1`;
+  return null;
 }
 
 function deriveSecretsKey(adminKey: string): Buffer {

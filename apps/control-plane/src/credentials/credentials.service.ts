@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isTaskToken } from '@oz/contract';
 import { ApiException, SecretDigest } from '@oz/server-kit';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
@@ -12,6 +13,8 @@ export type Identity =
   /** `workerId` null: the shared OZ_WORKER_TOKEN, which may connect as any worker. */
   | { kind: 'worker'; workerId: string | null }
   | { kind: 'revoked'; credential: CredentialKind }
+  /** A run's task token (by its prefix): it opens the LLM gateway and its run's task reports only, checked there. */
+  | { kind: 'task' }
   /** Under registered tenancy, a token nobody issued. */
   | { kind: 'unknown' };
 
@@ -58,6 +61,8 @@ export class CredentialsService {
     if (configured) return configured;
     const tokenHash = sha256(token);
     if (this.isConfiguredTenant(token)) return { kind: 'tenant', tenantKey: tokenHash, issued: true };
+    // Never a tenant, not even under open tenancy, and whether or not its run still holds it.
+    if (isTaskToken(token)) return { kind: 'task' };
     const credential = await this.credentials.findByTokenHash(tokenHash);
     if (credential?.revokedAt) return { kind: 'revoked', credential: credential.kind };
     if (credential) {
@@ -111,7 +116,7 @@ export class CredentialsService {
     const inUse = () => ApiException.conflict('That token is already in use; send another one, or none to have one generated');
     // The admin key or a configured token cannot become another credential (an issued one cannot
     // either: the unique token hash refuses it below).
-    if (this.adminKey?.matches(token) || this.configuredWorker(token) || this.isConfiguredTenant(token)) throw inUse();
+    if (this.adminKey?.matches(token) || this.configuredWorker(token) || this.isConfiguredTenant(token) || isTaskToken(token)) throw inUse();
     const credential = await this.credentials.insert({ id: randomUUID(), kind, tokenHash: sha256(token), ...subject });
     if (!credential) throw inUse();
     return { credential, token };

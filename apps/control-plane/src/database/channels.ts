@@ -13,3 +13,6 @@ export const RUN_PENDING_CHANNEL = 'oz_run_pending';
 
 /** A run was cancelled: its executor aborts the provider call, its worker is told to stop the task. */
 export const RUN_CANCELLED_CHANNEL = 'oz_run_cancelled';
+
+/** Log lines were added to a run, or it ended: live log streams of that run wake up (on every replica). */
+export const RUN_ACTIVITY_CHANNEL = 'oz_run_activity';

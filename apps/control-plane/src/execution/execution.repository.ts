@@ -14,6 +14,8 @@ export interface ClaimedRun {
   /** How many times the run was taken over from a replica that stopped holding it. */
   leaseRecoveries: number;
   saturatedSince: Date | null;
+  /** Seconds from its creation to this claim, when this is its first claim (else null): the dispatch latency. */
+  firstClaimWaitSeconds: number | null;
 }
 
 export interface Attempt {
@@ -69,9 +71,14 @@ export class ExecutionRepository implements OnApplicationShutdown {
       agent_config: AmbientAgentConfig;
       lease_recoveries: number;
       saturated_since: Date | null;
+      first_claim_wait: number | null;
     }>(
       `WITH due AS (
-         SELECT id FROM runs
+         SELECT id,
+                -- Never claimed, handed back or requeued before: the end of its first wait.
+                CASE WHEN lease_owner IS NULL AND started_at IS NULL AND saturated_since IS NULL
+                     THEN extract(epoch FROM now() - created_at)::float8 END AS first_claim_wait
+         FROM runs
          WHERE environment_id IS NULL AND state IN ('QUEUED','INPROGRESS')
            AND (lease_expires_at IS NULL OR lease_expires_at < now())
            AND (available_at IS NULL OR available_at <= now())
@@ -85,7 +92,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
            -- A run still carrying a holder was abandoned by it, not handed back.
            lease_recoveries = r.lease_recoveries + CASE WHEN r.lease_owner IS NULL THEN 0 ELSE 1 END
        FROM due WHERE r.id = due.id
-       RETURNING r.id, r.prompt, r.model_id, r.agent_config, r.lease_recoveries, r.saturated_since`,
+       RETURNING r.id, r.prompt, r.model_id, r.agent_config, r.lease_recoveries, r.saturated_since, due.first_claim_wait`,
       [owner, limit, leaseMs],
     );
     return rows.map((row) => ({
@@ -95,6 +102,7 @@ export class ExecutionRepository implements OnApplicationShutdown {
       agentConfig: row.agent_config,
       leaseRecoveries: row.lease_recoveries,
       saturatedSince: row.saturated_since,
+      firstClaimWaitSeconds: row.first_claim_wait,
     }));
   }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ProviderRouter, type RouteOutcome } from '@oz/providers';
+import { planRoute, ProviderRouter, type RouteOutcome } from '@oz/providers';
 import { InjectReplicaId } from '../common/replica-id';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
+import { Metrics } from '../metrics/metrics';
 import type { Execution } from './execution';
 import { ExecutionRepository, type ClaimedRun } from './execution.repository';
 import { describeForTenant, ProviderFailures } from './provider-failures';
@@ -20,6 +21,7 @@ export class ProviderRunner {
     private readonly runs: ExecutionRepository,
     private readonly router: ProviderRouter,
     private readonly failures: ProviderFailures,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Runs it to its end; when every provider was saturated, the time the requeued run is due again. */
@@ -33,8 +35,10 @@ export class ProviderRunner {
       return {};
     }
     if (run.leaseRecoveries > 0) this.logger.warn({ runId: run.id, recoveries: run.leaseRecoveries }, 'run.recovered');
+    if (run.firstClaimWaitSeconds !== null) this.metrics.runDispatched('provider', run.firstClaimWaitSeconds);
 
     const selector = { modelId: run.agentConfig.model_id ?? run.modelId, harnessType: run.agentConfig.harness?.type };
+    const trail = this.metrics.providers.trail(planRoute(this.router.settings, selector).candidates.map(({ provider }) => provider.key));
     const outcome = await this.router.route(
       {
         runId: run.id,
@@ -46,6 +50,7 @@ export class ProviderRunner {
       },
       {
         onAttempt: async ({ provider, model }) => {
+          trail.attempting(provider.key);
           execution.output = '';
           execution.savedOutput = '';
           const started = await this.runs.startAttempt(run.id, this.owner, {

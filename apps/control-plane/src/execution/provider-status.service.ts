@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ProviderRouter, QuotaStore } from '@oz/providers';
 import type { Pool } from 'pg';
 import { InjectPool } from '../database/pg-pool';
+import { RequestUsageRepository } from '../llm-gateway/request-usage.repository';
 import type { ProviderStatusDto, ProviderStatusListDto, ProviderUsageDto } from './dto/provider-status.dto';
 
 /** The usage chart has at most this many bars over a provider's quota window. */
 const MAX_USAGE_BUCKETS = 30;
+/** The gateway's usage per provider is shown over this many hours. */
+const GATEWAY_USAGE_HOURS = 24;
 
 /** The operator's view of the providers: configuration, quota windows and 429 pauses as they are now. */
 @Injectable()
@@ -14,11 +17,13 @@ export class ProviderStatusService {
     private readonly router: ProviderRouter,
     private readonly quotas: QuotaStore,
     @InjectPool() private readonly pool: Pool,
+    private readonly requestUsage: RequestUsageRepository,
   ) {}
 
   async list(): Promise<ProviderStatusListDto> {
     const { settings } = this.router;
     const providers: ProviderStatusDto[] = [];
+    const gateway = await this.requestUsage.totalsSince(GATEWAY_USAGE_HOURS);
     for (const provider of [...settings.providers.values()].sort((a, b) => a.key.localeCompare(b.key))) {
       const usage = await this.quotas.usage(provider.key, provider.quota);
       providers.push({
@@ -39,6 +44,13 @@ export class ProviderStatusService {
         blocked_until: usage.blockedUntil?.toISOString() ?? null,
         blocked_reason: usage.blockReason,
         usage: provider.quota ? await this.callsPerBucket(provider.key, provider.quota.windowSeconds) : { bucket_seconds: 0, calls: [] },
+        gateway_usage: {
+          window_hours: GATEWAY_USAGE_HOURS,
+          calls: gateway.get(provider.key)?.calls ?? 0,
+          failed_calls: gateway.get(provider.key)?.failedCalls ?? 0,
+          input_tokens: gateway.get(provider.key)?.inputTokens ?? 0,
+          output_tokens: gateway.get(provider.key)?.outputTokens ?? 0,
+        },
       });
     }
     return {

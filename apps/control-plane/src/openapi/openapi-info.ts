@@ -10,6 +10,8 @@ export const CONTROL_PLANE_OPENAPI: OpenApiOptions = {
 };
 
 /** Every route lives under /api/v1, except the health check that load balancers poll. */
+export const API_PREFIX = 'api/v1';
+
 export function setApiPrefix(app: INestApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }] });
 }

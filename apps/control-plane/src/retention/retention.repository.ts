@@ -21,4 +21,10 @@ export class RetentionRepository {
     );
     return result.rowCount ?? 0;
   }
+
+  /** Drops the LLM gateway's per-provider hours older than `cutoff` (per-run usage goes with its run). */
+  async deleteProviderUsageBefore(cutoff: Date): Promise<number> {
+    const result = await this.pool.query(`DELETE FROM provider_request_usage WHERE hour < $1`, [cutoff]);
+    return result.rowCount ?? 0;
+  }
 }

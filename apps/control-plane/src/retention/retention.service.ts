@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * Deletes terminal runs older than OZ_RUN_RETENTION_DAYS in small batches, so a large backlog never
- * holds long locks. Replicas may sweep together: SKIP LOCKED keeps them off each other's rows.
+ * holds long locks, and the LLM gateway's per-provider usage of that age. Replicas may sweep together: SKIP LOCKED keeps them off each other's rows.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -45,6 +45,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       total += deleted;
       if (deleted < batchSize) break;
     }
+    await this.repository.deleteProviderUsageBefore(cutoff);
     if (total > 0) this.logger.log({ deleted: total, cutoff }, 'retention.swept');
     return total;
   }

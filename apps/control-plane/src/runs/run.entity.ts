@@ -1,6 +1,18 @@
 import type { AmbientAgentConfig, ArtifactItem, RunImage, RunScheduleRef, RunSource, RunState } from '@oz/contract';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** Counts as `oz_add_request_usage` stores them (numbers; bigint sums come back as JSON numbers). */
+export interface StoredUsageCounts {
+  calls?: number;
+  failed_calls?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+}
+
+export interface StoredRequestUsage extends StoredUsageCounts {
+  providers?: Record<string, StoredUsageCounts>;
+}
+
 @Entity({ name: 'runs' })
 export class RunEntity {
   @PrimaryColumn('uuid')
@@ -95,6 +107,14 @@ export class RunEntity {
 
   @Column({ name: 'provider_model', type: 'text', nullable: true })
   providerModel!: string | null;
+
+  /**
+   * What the run's task asked of the LLM gateway, as `oz_add_request_usage` keeps it:
+   * `{calls, failed_calls, input_tokens, output_tokens, providers: {<key>: {…the same}}}`. Written only by
+   * RequestUsageRepository.
+   */
+  @Column({ name: 'request_usage', type: 'jsonb', nullable: true, insert: false, update: false })
+  requestUsage?: StoredRequestUsage | null;
 
   /** Times a worker claimed the run: more than 1 once a lost worker's run was retried. */
   @Column({ type: 'integer', default: 0 })

@@ -71,6 +71,31 @@ describe('run mapper', () => {
       provider: null,
       attempts: 0,
       worker_id: null,
+      request_usage: null,
+    });
+  });
+
+  it('shows the LLM gateway usage in all and per provider, in key order', () => {
+    const item = toRunItem(
+      run({
+        requestUsage: {
+          calls: 3,
+          failed_calls: 1,
+          input_tokens: 120,
+          output_tokens: 45,
+          providers: { zai: { calls: 1, failed_calls: 1, input_tokens: 0, output_tokens: 0 }, claude: { calls: 2, failed_calls: 0, input_tokens: 120, output_tokens: 45 } },
+        },
+      }),
+    );
+    expect(item.request_usage).toEqual({
+      calls: 3,
+      failed_calls: 1,
+      input_tokens: 120,
+      output_tokens: 45,
+      by_provider: [
+        { provider: 'claude', calls: 2, failed_calls: 0, input_tokens: 120, output_tokens: 45 },
+        { provider: 'zai', calls: 1, failed_calls: 1, input_tokens: 0, output_tokens: 0 },
+      ],
     });
   });
 

@@ -1,7 +1,7 @@
 import { redactUrlCredentials } from '@oz/server-kit';
-import type { AgentRunResponse, RunItem } from '@oz/contract';
+import type { AgentRunResponse, RequestUsageCounts, RunItem, RunRequestUsage } from '@oz/contract';
 import { withoutMcpSecrets } from '../common/secrets/mcp-secrets';
-import type { RunEntity } from './run.entity';
+import type { RunEntity, StoredRequestUsage, StoredUsageCounts } from './run.entity';
 
 /**
  * The run as `viewer` may see it: MCP secrets are "<redacted>" for everyone (so stored), URL
@@ -36,7 +36,21 @@ export function toRunItem(run: RunEntity, viewer: { isAdmin: boolean } = { isAdm
         : null,
     attempts: run.attempts,
     worker_id: run.workerId ?? null,
+    request_usage: requestUsage(run.requestUsage),
   };
+}
+
+/** The LLM gateway usage as stored, on the wire: totals, and per provider in key order. */
+export function requestUsage(stored: StoredRequestUsage | null | undefined): RunRequestUsage | null {
+  if (!stored) return null;
+  const counts = (from: StoredUsageCounts): RequestUsageCounts => ({
+    calls: Number(from.calls ?? 0),
+    failed_calls: Number(from.failed_calls ?? 0),
+    input_tokens: Number(from.input_tokens ?? 0),
+    output_tokens: Number(from.output_tokens ?? 0),
+  });
+  const providers = Object.entries(stored.providers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return { ...counts(stored), by_provider: providers.map(([provider, usage]) => ({ provider, ...counts(usage) })) };
 }
 
 export function toRunResponse(run: RunEntity): AgentRunResponse {

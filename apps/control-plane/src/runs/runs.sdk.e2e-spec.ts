@@ -16,6 +16,8 @@ const RUN_ITEM_FIELDS = [
   'output',
   'prompt',
   'provider',
+  // Extension: what the run's task asked of the LLM gateway.
+  'request_usage',
   'run_id',
   'scope',
   'session_link',
@@ -346,6 +348,7 @@ describe('runs through the official oz-agent-sdk', () => {
         provider: null,
         attempts: 0,
         worker_id: null,
+        request_usage: null,
       });
       expect(new Date(run.created_at).toISOString()).toBe(run.created_at);
       expect(new Date(run.created_at).getTime()).toBeGreaterThanOrEqual(before);

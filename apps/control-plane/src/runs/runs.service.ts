@@ -8,6 +8,7 @@ import { keepRedactedMcpSecrets, withoutMcpSecrets } from '../common/secrets/mcp
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
+import { Metrics } from '../metrics/metrics';
 import type { CreateRunDto } from './dto/create-run.dto';
 import { DEFAULT_PAGE_SIZE, type ListRunsQueryDto } from './dto/list-runs.dto';
 import { toRunItem } from './run.mapper';
@@ -44,6 +45,7 @@ export class RunsService {
     private readonly environments: EnvironmentsService,
     private readonly secrets: RunSecrets,
     @Inject(CONTROL_PLANE_CONFIG) private readonly config: ControlPlaneConfig,
+    private readonly metrics: Metrics,
   ) {
     this.fingerprintKey = Buffer.from(hkdfSync('sha256', config.secretsKey, 'oz-stack', 'run-request-fingerprint', 32));
   }
@@ -141,6 +143,7 @@ export class RunsService {
     switch (inserted.outcome) {
       case 'inserted':
         this.logger.log({ runId: run.id, state: run.state, source: run.source }, 'run.created');
+        this.metrics.runCreated(run.source, run.environmentId ? 'worker' : 'provider');
         return { run, replayed: false };
       case 'exists':
         return { run: await this.replay(principal, origin, fingerprint), replayed: true };

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { TASK_TOKEN_PREFIX } from '@oz/contract';
 import { CoalescedTask } from '@oz/server-kit';
 import { createHash, randomBytes } from 'node:crypto';
 import { InjectReplicaId } from '../common/replica-id';
@@ -7,6 +8,7 @@ import { RUN_PENDING_CHANNEL } from '../database/channels';
 import { PgNotifications } from '../database/pg-notifications';
 import type { EnvironmentEntity } from '../environments/environment.entity';
 import { EnvironmentsService } from '../environments/environments.service';
+import { Metrics } from '../metrics/metrics';
 import { RunSecrets } from '../runs/run-secrets';
 import { taskAssignment } from './task-assignment';
 import { WorkerRegistry, type WorkerConnection } from './worker-registry';
@@ -40,6 +42,7 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     private readonly environments: EnvironmentsService,
     private readonly notifications: PgNotifications,
     private readonly runSecrets: RunSecrets,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -78,7 +81,7 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
       const free = this.registry.withCapacity();
       const preferred = free[0];
       if (!preferred) return;
-      const token = randomBytes(24).toString('base64url');
+      const token = newTaskToken();
       const run = await this.runs.claimNext(
         this.replica,
         [...new Set(free.map((c) => c.workerId))],
@@ -115,11 +118,16 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (!agentConfig) return this.failUnassignable(run, 'the MCP secrets of its config cannot be decrypted');
 
-    const assignment = taskAssignment({ ...run, agentConfig }, environment, envVars, { sidecarImage: this.config.workers.sidecarImage, taskToken });
+    const assignment = taskAssignment({ ...run, agentConfig }, environment, envVars, {
+      sidecarImage: this.config.workers.sidecarImage,
+      taskToken,
+      apiBaseUrl: this.config.workers.taskApiBaseUrl,
+    });
     this.registry.hold(connection, run.id);
     try {
       await this.registry.send(connection, { type: 'task_assignment', data: assignment });
       this.logger.log({ runId: run.id, workerId: connection.workerId }, 'run.assigned');
+      if (run.firstDispatchWaitSeconds !== null) this.metrics.runDispatched('worker', run.firstDispatchWaitSeconds);
       return 'sent';
     } catch (error) {
       this.registry.drop(connection, run.id);
@@ -148,4 +156,9 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** A run's task token: 32 random bytes after a prefix that says what it is (never a tenant's token). */
+function newTaskToken(): string {
+  return `${TASK_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }

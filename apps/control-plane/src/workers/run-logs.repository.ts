@@ -35,6 +35,26 @@ export class RunLogsRepository {
     );
   }
 
+  /**
+   * Lines the task sent itself (the sidecar's log reports), for a run its token still holds, kept only
+   * when its worker does not stream the log itself (the official worker): with ours the same lines
+   * arrive through the worker, and are not stored twice. Drops the oldest beyond `maxLines`.
+   */
+  async appendFromTask(id: string, tokenHash: string, lines: string[], heldStates: readonly string[], maxLines: number): Promise<void> {
+    if (!lines.length) return;
+    const { rows } = await this.pool.query<{ added: string }>(
+      `WITH run AS (SELECT id FROM runs WHERE id = $1 AND task_token_hash = $2 AND state = ANY($4) AND NOT lease_reported),
+            added AS (INSERT INTO run_logs (run_id, line) SELECT run.id, l.line FROM run, unnest($3::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n RETURNING id)
+       SELECT count(*) AS added FROM added`,
+      [id, tokenHash, lines, heldStates],
+    );
+    if (Number(rows[0]?.added ?? 0) === 0) return;
+    await this.pool.query(
+      `DELETE FROM run_logs WHERE run_id = $1 AND id <= (SELECT id FROM run_logs WHERE run_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
+      [id, maxLines],
+    );
+  }
+
   async page(id: string, afterId: number, limit: number): Promise<RunLogLine[]> {
     const { rows } = await this.pool.query<{ id: string; line: string; logged_at: Date }>(
       `SELECT id, line, logged_at FROM run_logs WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,

@@ -14,6 +14,7 @@ describe('the task assignment', () => {
     timeoutSeconds: 900,
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     updatedAt: new Date('2026-01-01T00:00:01.000Z'),
+    firstDispatchWaitSeconds: null,
   };
   const environment = { dockerImage: 'node:22', repos: ['acme/app', 'acme/lib'], setupCommands: ['npm ci', 'npm test'] };
 
@@ -50,5 +51,17 @@ describe('the task assignment', () => {
       OZ_MODEL_ID: 'claude-sonnet-4-5',
       OZ_ENV_VARS: '',
     });
+  });
+
+  it('gives the harness CLI harness.model_id over model_id', () => {
+    const both = { ...run, agentConfig: { harness: { type: 'codex' as const, model_id: 'gpt-5.5' }, model_id: 'codex' } };
+    expect(taskAssignment(both, environment, {}, { sidecarImage: 's', taskToken: 't' }).env_vars).toMatchObject({ OZ_HARNESS: 'codex', OZ_MODEL_ID: 'gpt-5.5' });
+  });
+
+  it('tells the task where the control plane is (OZ_API_BASE_URL) only when it is known', () => {
+    const told = taskAssignment(run, environment, {}, { sidecarImage: 's', taskToken: 't', apiBaseUrl: 'http://control-plane:8080/api/v1' });
+    expect(told.env_vars?.['OZ_API_BASE_URL']).toBe('http://control-plane:8080/api/v1');
+    const untold = taskAssignment(run, environment, {}, { sidecarImage: 's', taskToken: 't', apiBaseUrl: null });
+    expect(Object.keys(untold.env_vars ?? {})).not.toContain('OZ_API_BASE_URL');
   });
 });

@@ -5,14 +5,17 @@ import type { DispatchedRun } from './worker-runs.repository';
 /**
  * The official `task_assignment` for one execution of a run: the task, its environment (secrets in
  * `envVars`, decrypted only for this message), the variables the sidecar's entrypoint reads, and (an
- * extension the official worker ignores) the execution's time limit.
+ * extension the official worker ignores) the execution's time limit. `apiBaseUrl` (the control
+ * plane's /api/v1 as tasks reach it) becomes OZ_API_BASE_URL: the gateway and the task's reports.
+ * The harness CLI's model is `harness.model_id`, else the run's `model_id`.
  */
 export function taskAssignment(
   run: DispatchedRun,
   environment: Pick<EnvironmentEntity, 'dockerImage' | 'repos' | 'setupCommands'>,
   envVars: Record<string, string>,
-  options: { sidecarImage: string; taskToken: string },
+  options: { sidecarImage: string; taskToken: string; apiBaseUrl?: string | null },
 ): TaskAssignment {
+  const model = run.agentConfig.harness?.model_id ?? run.agentConfig.model_id;
   return {
     task_id: run.id,
     execution_id: run.executionId,
@@ -30,13 +33,14 @@ export function taskAssignment(
       OZ_TASK_PROMPT: run.prompt,
       OZ_TASK_TOKEN: options.taskToken,
       OZ_RUN_ID: run.id,
+      ...(options.apiBaseUrl ? { OZ_API_BASE_URL: options.apiBaseUrl } : {}),
       OZ_ENV_REPOS: environment.repos.join('\n'),
       OZ_ENV_SETUP_COMMANDS: environment.setupCommands.join('\n'),
       OZ_ENV_VARS: Object.entries(envVars)
         .map(([name, value]) => `${name}=${value}`)
         .join('\n'),
       ...(run.agentConfig.harness?.type ? { OZ_HARNESS: run.agentConfig.harness.type } : {}),
-      ...(run.agentConfig.model_id ? { OZ_MODEL_ID: run.agentConfig.model_id } : {}),
+      ...(model ? { OZ_MODEL_ID: model } : {}),
     },
     task_timeout_seconds: run.timeoutSeconds,
   };

@@ -103,6 +103,8 @@ describe('per-run worker leases', () => {
       const adopted = await claimedRun(cp, environmentId, before, 'adopt me');
       const orphan = await claimedRun(cp, environmentId, before, 'nobody finds me');
       await before.send('task_log', { task_id: adopted.id, execution_id: adopted.executionId, lines: ['one', 'two'], cursor: '2026-01-01T00:00:02.000000000Z' });
+      // Answered once the lines before it were handled (a connection's messages are handled in order).
+      await before.report([{ task_id: adopted.id, execution_id: adopted.executionId }]);
       await before.close(); // the process dies
 
       const after = await worker(cp, 'restarting-1');

@@ -87,7 +87,7 @@ describe('the self-hosted worker protocol', () => {
         OZ_ENV_REPOS: 'file:///srv/repos/app.git',
         OZ_ENV_SETUP_COMMANDS: 'npm ci\nnpm run build',
         OZ_ENV_VARS: 'API_TOKEN=secret-value-1\nREGION=eu',
-        OZ_TASK_TOKEN: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+        OZ_TASK_TOKEN: expect.stringMatching(/^oz_task_[A-Za-z0-9_-]{43}$/),
       },
     });
     // The secret reaches the worker and nowhere else.

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
+import { Metrics } from '../metrics/metrics';
 import type { WorkerConnectionsRepository } from './worker-connections.repository';
 import { WorkerRegistry, type WorkerConnection } from './worker-registry';
 
@@ -30,7 +31,7 @@ const presence = { opened: jest.fn(async () => undefined), seen: jest.fn(async (
 const config = { workers: { leaseMs: 30_000 } } as ControlPlaneConfig;
 
 function registry(): WorkerRegistry {
-  return new WorkerRegistry(config, 'replica-1', presence as unknown as WorkerConnectionsRepository);
+  return new WorkerRegistry(config, 'replica-1', presence as unknown as WorkerConnectionsRepository, new Metrics());
 }
 
 function connect(on: WorkerRegistry, workerId: string, maxConcurrentTasks: number | null = null): { connection: WorkerConnection; socket: FakeSocket } {

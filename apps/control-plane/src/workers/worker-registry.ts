@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { InjectReplicaId } from '../common/replica-id';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
+import { Metrics } from '../metrics/metrics';
 import { WorkerConnectionsRepository } from './worker-connections.repository';
 
 /** One open WebSocket of a worker on this replica. What it holds and how it behaves is the registry's to know. */
@@ -62,6 +63,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     @Inject(CONTROL_PLANE_CONFIG) private readonly config: ControlPlaneConfig,
     @InjectReplicaId() private readonly replica: string,
     private readonly presence: WorkerConnectionsRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Pings as often as the official worker does, and three times per lease, so a worker busy with a quiet task keeps its leases. */
@@ -90,6 +92,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     socket.on('pong', () => (state.answeredPing = true));
     this.states.set(connection, state);
     this.open.set(socket, connection);
+    this.countOnline();
     return connection;
   }
 
@@ -104,6 +107,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     const connection = this.open.get(socket);
     if (!connection) return;
     this.open.delete(socket);
+    this.countOnline();
     await this.presence.closed(connection.id).catch(() => undefined);
     this.logger.log({ workerId: connection.workerId, connectionId: connection.id, tasks: this.load(connection) }, 'worker.disconnected');
   }
@@ -224,6 +228,12 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   send(connection: WorkerConnection, message: ServerToWorkerMessage): Promise<void> {
     const { socket } = this.stateOf(connection);
     return new Promise((resolve, reject) => socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** This replica's connections and the distinct workers behind them, for the metrics. */
+  private countOnline(): void {
+    const connections = [...this.open.values()];
+    this.metrics.workersOnline(connections.length, new Set(connections.map((connection) => connection.workerId)).size);
   }
 
   private load(connection: WorkerConnection): number {

@@ -19,6 +19,18 @@ export interface DispatchedRun {
   timeoutSeconds: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Seconds from its creation to this assignment, when this is its first (else null): the dispatch latency. */
+  firstDispatchWaitSeconds: number | null;
+}
+
+/** A run as its task token opens it (for the LLM gateway and the task reports). */
+export interface TaskTokenRun {
+  id: string;
+  tenantKey: string;
+  modelId: string | null;
+  agentConfig: AmbientAgentConfig;
+  /** Its worker streams the task's log itself (ours does; the official worker does not). */
+  workerSendsLogs: boolean;
 }
 
 /** How a worker run ends, as its worker reported it. */
@@ -59,6 +71,9 @@ export interface SweptRun {
 export const HELD_BY_WORKER: readonly RunState[] = ['CLAIMED', 'INPROGRESS'];
 
 export const ADOPTED_STATUS = 'worker restarted, task adopted';
+
+/** How every explanation of a PENDING run's wait begins (so it can be told from other status messages). */
+export const WAITING_FOR_WORKER = 'waiting for a worker: ';
 
 /**
  * Matches a message's execution to the run's. A message that names none (the official worker never
@@ -101,9 +116,12 @@ export class WorkerRunsRepository {
       timeout_seconds: number;
       created_at: Date;
       updated_at: Date;
+      first_dispatch_wait: number | null;
     }>(
       `WITH next AS (
-         SELECT r.id, coalesce(e.task_timeout_seconds, $6) AS timeout_seconds
+         SELECT r.id, coalesce(e.task_timeout_seconds, $6) AS timeout_seconds,
+                -- Never assigned before (no execution yet): the end of its first wait.
+                CASE WHEN r.execution_id IS NULL THEN extract(epoch FROM now() - r.created_at)::float8 END AS first_dispatch_wait
          FROM runs r LEFT JOIN environments e ON e.id = r.environment_id
          WHERE r.environment_id IS NOT NULL AND r.state = 'PENDING'
            AND (r.lease_expires_at IS NULL OR r.lease_expires_at < now())
@@ -114,12 +132,13 @@ export class WorkerRunsRepository {
        )
        UPDATE runs r
        SET lease_owner = $1, worker_id = coalesce(r.worker_host, $3), dispatched_at = now(),
+           status_message = CASE WHEN r.status_message LIKE '${WAITING_FOR_WORKER}%' THEN NULL ELSE r.status_message END,
            lease_expires_at = now() + make_interval(secs => $4 / 1000.0), task_token_hash = $5,
            execution_id = gen_random_uuid(), lease_reported = false, log_cursor = NULL,
            timeout_at = now() + make_interval(secs => next.timeout_seconds)
        FROM next WHERE r.id = next.id
        RETURNING r.id, r.execution_id, r.title, r.prompt, r.environment_id, r.agent_config, r.worker_id, r.team,
-                 next.timeout_seconds, r.created_at, r.updated_at`,
+                 next.timeout_seconds, r.created_at, r.updated_at, next.first_dispatch_wait`,
       [replica, workerIds, preferred, claimTimeoutMs, taskTokenHash, defaultTimeoutSeconds],
     );
     const row = rows[0];
@@ -136,6 +155,7 @@ export class WorkerRunsRepository {
           timeoutSeconds: row.timeout_seconds,
           createdAt: row.created_at,
           updatedAt: row.updated_at,
+          firstDispatchWaitSeconds: row.first_dispatch_wait,
         }
       : null;
   }
@@ -297,7 +317,7 @@ export class WorkerRunsRepository {
          WHERE environment_id IS NOT NULL AND state = ANY($1) AND lease_expires_at < now() - make_interval(secs => $2 / 1000.0)
          FOR UPDATE SKIP LOCKED
        )
-       UPDATE runs r SET state = 'PENDING', worker_id = NULL, dispatched_at = NULL, lease_reported = false,
+       UPDATE runs r SET state = 'PENDING', worker_id = NULL, dispatched_at = NULL, lease_reported = false, pending_since = now(),
                          status_message = 'worker lost; retrying on another worker (attempt ' || (r.attempts + 1) || ')',
                          updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
        FROM lost WHERE r.id = lost.id
@@ -326,6 +346,109 @@ export class WorkerRunsRepository {
       [statesThatCanMoveTo('FAILED', HELD_BY_WORKER), graceMs],
     );
     return rows.map((row) => ({ id: row.id, workerId: row.worker_id }));
+  }
+
+  /**
+   * The run a task token belongs to, while a worker holds it (CLAIMED or INPROGRESS): the token opens
+   * nothing before the claim and nothing after the run ends (its hash is cleared then).
+   */
+  async heldByTaskToken(tokenHash: string): Promise<TaskTokenRun | null> {
+    const { rows } = await this.pool.query<{ id: string; tenant_key: string; model_id: string | null; agent_config: AmbientAgentConfig; lease_reported: boolean }>(
+      `SELECT id, tenant_key, model_id, agent_config, lease_reported FROM runs
+       WHERE task_token_hash = $1 AND environment_id IS NOT NULL AND state = ANY($2)`,
+      [tokenHash, HELD_BY_WORKER],
+    );
+    const row = rows[0];
+    return row
+      ? { id: row.id, tenantKey: row.tenant_key, modelId: row.model_id, agentConfig: row.agent_config, workerSendsLogs: row.lease_reported }
+      : null;
+  }
+
+  /** The task's own output report: the run's output while the token still holds it; false once it does not. */
+  async storeTaskOutput(id: string, tokenHash: string, output: string): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE runs SET output = $3, updated_at = now() WHERE id = $1 AND task_token_hash = $2 AND state = ANY($4)`,
+      [id, tokenHash, output, HELD_BY_WORKER],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** What the run's output is now, while the token holds the run (undefined once it does not). */
+  async taskOutput(id: string, tokenHash: string): Promise<string | null | undefined> {
+    const { rows } = await this.pool.query<{ output: string | null }>(
+      `SELECT output FROM runs WHERE id = $1 AND task_token_hash = $2 AND state = ANY($3)`,
+      [id, tokenHash, HELD_BY_WORKER],
+    );
+    return rows.length ? (rows[0] as { output: string | null }).output : undefined;
+  }
+
+  /**
+   * The task's own `finished` report ends its run, as a worker's final message would: the first of
+   * the two wins (this one matches no row once the run ended; the worker's then changes nothing).
+   * The token is revoked with it. False when the token no longer holds the run.
+   */
+  async finishByTask(
+    id: string,
+    tokenHash: string,
+    to: WorkerRunEnd,
+    changes: { outputIfNone: string | null; artifacts: ArtifactItem[]; statusMessage: string | null },
+  ): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE runs
+       SET state = $3, output = coalesce(output, $7), artifacts = artifacts || $4::jsonb, status_message = $5,
+           completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, task_token_hash = NULL
+       WHERE id = $1 AND task_token_hash = $2 AND state = ANY($6)`,
+      [id, tokenHash, to, JSON.stringify(changes.artifacts), changes.statusMessage, statesThatCanMoveTo(to, HELD_BY_WORKER), changes.outputIfNone],
+    );
+    return result.rowCount === 1;
+  }
+
+  /**
+   * Says why each unassigned PENDING run waits (none of `connectedWorkers` may take it: none is
+   * connected, or its pinned worker is not; or, once it waited `busyAfterMs`, every one that may is
+   * busy), and takes the words back from runs a connected worker may take. Only a run with no status
+   * message or an earlier explanation is written (a retried run keeps saying it is being retried);
+   * returns how many runs changed.
+   */
+  async explainWaiting(connectedWorkers: string[], busyAfterMs: number): Promise<number> {
+    const result = await this.pool.query(
+      `WITH waiting AS (
+         SELECT id, CASE
+           WHEN worker_host IS NOT NULL AND NOT (worker_host = ANY($1::text[]))
+             THEN '${WAITING_FOR_WORKER}worker ' || worker_host || ' (pinned by config.worker_host) is not connected'
+           WHEN worker_host IS NULL AND cardinality($1::text[]) = 0 THEN '${WAITING_FOR_WORKER}none is connected'
+           WHEN pending_since < now() - make_interval(secs => $2 / 1000.0) THEN '${WAITING_FOR_WORKER}every connected worker that may take it is busy'
+           ELSE NULL END AS message
+         FROM runs
+         WHERE environment_id IS NOT NULL AND state = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+       )
+       UPDATE runs r SET status_message = waiting.message, updated_at = now()
+       FROM waiting
+       WHERE r.id = waiting.id AND r.state = 'PENDING' AND (r.lease_expires_at IS NULL OR r.lease_expires_at < now())
+         AND r.status_message IS DISTINCT FROM waiting.message
+         AND (r.status_message IS NULL OR r.status_message LIKE '${WAITING_FOR_WORKER}%')`,
+      [connectedWorkers, busyAfterMs],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Unassigned PENDING runs that waited longer than `timeoutMs`: FAILED, saying why they waited. */
+  async failPendingTooLong(timeoutMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH late AS (
+         SELECT id FROM runs
+         WHERE environment_id IS NOT NULL AND state = ANY($1) AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND pending_since < now() - make_interval(secs => $2 / 1000.0)
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE runs r SET state = 'FAILED', completed_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                         status_message = 'No worker took the run within ' || $3::text || ' s (OZ_PENDING_TIMEOUT_SECONDS)'
+                           || CASE WHEN r.status_message LIKE '${WAITING_FOR_WORKER}%' THEN '; it was ' || r.status_message ELSE '' END
+       FROM late WHERE r.id = late.id
+       RETURNING r.id`,
+      [statesThatCanMoveTo('FAILED', ['PENDING']), timeoutMs, String(timeoutMs / 1000)],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Which worker holds a run (for a cancellation). */

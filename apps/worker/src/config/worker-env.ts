@@ -1,7 +1,7 @@
 import { WORKER_ID_PATTERN, WORKER_ID_RULE } from '@oz/contract';
-import { describeVariable, LOG_LEVELS, toBoolean } from '@oz/server-kit';
+import { describeVariable, emptyToUndefined, LOG_LEVELS, toBoolean } from '@oz/server-kit';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import 'reflect-metadata';
 
 /**
@@ -107,6 +107,24 @@ export class WorkerEnv {
   @Min(1, { message: wholeNumber('OZ_TASK_LOG_LINES_PER_SECOND', 1) })
   @IsInt({ message: wholeNumber('OZ_TASK_LOG_LINES_PER_SECOND', 1) })
   OZ_TASK_LOG_LINES_PER_SECOND = 200;
+
+  @describeVariable('Port of the worker\'s `GET /metrics` (Prometheus); 0 turns it off. A port set here must be free or the worker does not start; the default one, taken by another worker on the same machine, only costs this one its metrics.')
+  @Transform(toNumber)
+  @Min(0, { message: 'OZ_METRICS_PORT must be a port number, or 0 for no metrics (got "$value")' })
+  @Max(65_535, { message: 'OZ_METRICS_PORT must be a port number, or 0 for no metrics (got "$value")' })
+  @IsInt({ message: 'OZ_METRICS_PORT must be a port number, or 0 for no metrics (got "$value")' })
+  OZ_METRICS_PORT = 9464;
+
+  @describeVariable('Address the metrics port binds to (`127.0.0.1`: this machine only).')
+  @IsString()
+  OZ_METRICS_HOST = '0.0.0.0';
+
+  @describeVariable('Bearer token Prometheus must send to `GET /metrics`, 16+ characters. Unset: the metrics port answers anyone who reaches it.', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16, { message: 'OZ_METRICS_TOKEN must be at least 16 characters' })
+  @IsString()
+  OZ_METRICS_TOKEN?: string;
 
   @describeVariable('Log level: trace, debug, info, warn, error or fatal.')
   @IsIn(LOG_LEVELS, { message: `OZ_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "$value")` })

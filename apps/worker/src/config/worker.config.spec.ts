@@ -60,6 +60,7 @@ describe('the worker configuration', () => {
         logMaxFiles: 3,
         logLinesPerSecond: 200,
       },
+      metrics: { port: 9464, host: '0.0.0.0', token: null, portChosen: false },
       logLevel: 'info',
     });
   });

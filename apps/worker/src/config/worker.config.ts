@@ -32,6 +32,8 @@ export interface WorkerConfig {
     /** Log lines per second sent for each task. */
     logLinesPerSecond: number;
   };
+  /** GET /metrics on a port of its own; port 0: off. `portChosen`: set by the operator (then it must be free). */
+  metrics: { port: number; host: string; token: string | null; portChosen: boolean };
   logLevel: string;
 }
 
@@ -93,6 +95,12 @@ export function readWorkerCommand(argv: string[], env: Record<string, string | u
         logMaxSize: parsed.OZ_TASK_LOG_MAX_SIZE,
         logMaxFiles: parsed.OZ_TASK_LOG_MAX_FILES,
         logLinesPerSecond: parsed.OZ_TASK_LOG_LINES_PER_SECOND,
+      },
+      metrics: {
+        port: parsed.OZ_METRICS_PORT,
+        host: parsed.OZ_METRICS_HOST,
+        token: parsed.OZ_METRICS_TOKEN || null,
+        portChosen: (env['OZ_METRICS_PORT'] ?? '').trim() !== '',
       },
       logLevel: parsed.OZ_LOG_LEVEL,
     },

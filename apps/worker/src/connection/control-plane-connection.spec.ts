@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WorkerConfig } from '../config/worker.config';
+import { metricValue } from '@oz/testing';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { ControlPlaneConnection, ReconnectLimitError } from './control-plane-connection';
 
 /** A stand-in gateway on a loopback port, recording what connects and what it is sent. */
@@ -46,7 +48,7 @@ describe('the connection to the control plane', () => {
   });
 
   it('connects with its id, capacity and bearer token, and sends what was queued before, in order', async () => {
-    connection = new ControlPlaneConnection(configFor(gateway.port));
+    connection = new ControlPlaneConnection(configFor(gateway.port), new WorkerMetrics());
     connection.send({ type: 'task_started', data: { task_id: 'a' } });
     connection.send({ type: 'task_log', data: { task_id: 'a', lines: ['one'] } });
     connection.open(() => undefined);
@@ -61,7 +63,7 @@ describe('the connection to the control plane', () => {
   });
 
   it('hands messages to the handler and lives through malformed ones', async () => {
-    connection = new ControlPlaneConnection(configFor(gateway.port));
+    connection = new ControlPlaneConnection(configFor(gateway.port), new WorkerMetrics());
     const handled: ServerToWorkerMessage[] = [];
     connection.open((message) => {
       if (message.type !== 'task_cancellation') throw new Error('unexpected');
@@ -78,15 +80,36 @@ describe('the connection to the control plane', () => {
   });
 
   it('reconnects at once when an established connection drops', async () => {
-    connection = new ControlPlaneConnection(configFor(gateway.port));
+    connection = new ControlPlaneConnection(configFor(gateway.port), new WorkerMetrics());
     connection.open(() => undefined);
     await until(() => gateway.sockets.length === 1);
     gateway.sockets[0]?.terminate();
     await until(() => gateway.sockets.length === 2, 900); // well within the first backoff step (1 s)
   });
 
+  it('tells its metrics whether it is connected, and counts each reconnect', async () => {
+    const metrics = new WorkerMetrics();
+    const read = async () => {
+      const text = await metrics.registry.metrics();
+      return { connected: metricValue(text, 'oz_worker_connected'), reconnects: metricValue(text, 'oz_worker_reconnects_total') };
+    };
+    connection = new ControlPlaneConnection(configFor(gateway.port), metrics);
+    expect(await read()).toEqual({ connected: 0, reconnects: 0 });
+    connection.open(() => undefined);
+    await until(() => connection.connected);
+    expect(await read()).toEqual({ connected: 1, reconnects: 0 });
+    gateway.sockets[0]?.terminate();
+    await until(() => gateway.sockets.length === 2 && connection.connected);
+    expect(await read()).toEqual({ connected: 1, reconnects: 1 });
+    const closing = gateway.close(); // no new connections; it closes once the last one has gone
+    gateway.sockets[1]?.terminate();
+    await until(() => !connection.connected);
+    expect((await read()).connected).toBe(0);
+    await closing;
+  });
+
   it('closes with 1000 at shutdown, after sending what is queued', async () => {
-    connection = new ControlPlaneConnection(configFor(gateway.port));
+    connection = new ControlPlaneConnection(configFor(gateway.port), new WorkerMetrics());
     connection.open(() => undefined);
     await until(() => connection.connected);
     const closed = once(gateway.sockets[0] as WebSocket, 'close');
@@ -99,7 +122,7 @@ describe('the connection to the control plane', () => {
 
   it('gives up after OZ_RECONNECT_MAX_ATTEMPTS failed attempts, naming the URL', async () => {
     await gateway.close(); // nothing listens there any more
-    connection = new ControlPlaneConnection(configFor(gateway.port, { maxAttempts: 2, windowMs: 0 }));
+    connection = new ControlPlaneConnection(configFor(gateway.port, { maxAttempts: 2, windowMs: 0 }), new WorkerMetrics());
     connection.open(() => undefined);
     const error = await connection.gaveUp;
     expect(error).toBeInstanceOf(ReconnectLimitError);

@@ -3,6 +3,7 @@ import type { ServerToWorkerMessage, WorkerToServerMessage } from '@oz/contract'
 import { WebSocket } from 'ws';
 import { WORKER_CONFIG } from '../config/tokens';
 import type { WorkerConfig } from '../config/worker.config';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { ReconnectPolicy } from './reconnect-policy';
 
 const PING_EVERY_MS = 30_000;
@@ -41,7 +42,13 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
   /** Settles once the reconnect limit is reached. */
   readonly gaveUp = new Promise<ReconnectLimitError>((resolve) => (this.giveUp = resolve));
 
-  constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {
+  /** A dial after the first is a reconnect. */
+  private dialled = false;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly metrics: WorkerMetrics,
+  ) {
     this.reconnect = new ReconnectPolicy(config.reconnect);
   }
 
@@ -115,6 +122,8 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
 
   private dial(): void {
     if (this.closed) return;
+    if (this.dialled) this.metrics.reconnecting();
+    this.dialled = true;
     const url = new URL(this.config.controlPlaneUrl);
     url.searchParams.set('worker_id', this.config.workerId);
     url.searchParams.set('max_concurrent_tasks', String(this.config.maxConcurrentTasks));
@@ -126,6 +135,7 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
 
     socket.on('open', () => {
       opened = true;
+      this.metrics.connection(true);
       this.reconnect.connected();
       this.logger.log({ url: url.origin }, 'connected');
       const greeting = this.greeting();
@@ -154,6 +164,7 @@ export class ControlPlaneConnection implements OnApplicationShutdown {
     socket.on('error', (error) => this.logger.warn({ err: error.message }, 'connection_error'));
     socket.on('close', () => {
       clearInterval(pinger);
+      if (opened) this.metrics.connection(false);
       if (this.current === socket) this.current = null;
       if (this.closed) return;
       if (opened) {

@@ -31,6 +31,8 @@ export interface TaskCallbacks {
   whenWritable(): Promise<void>;
   /** Aborts when the worker stops waiting for the task's log (it is shutting down). */
   abandon: AbortSignal;
+  /** A log line went unsent: over the rate limit. */
+  logLineDropped?(): void;
 }
 
 /** What a new task's container carries for a worker that might adopt it after a restart. */
@@ -182,6 +184,7 @@ export class DockerTasks {
         onLine: (line) => recent.add([line]),
         onBatch: (lines, cursor) => callbacks.log(lines, cursor),
         whenWritable: () => callbacks.whenWritable(),
+        onDropped: () => callbacks.logLineDropped?.(),
         signal: callbacks.abandon,
       });
       const { StatusCode: exitCode } = (await container.wait()) as { StatusCode: number };

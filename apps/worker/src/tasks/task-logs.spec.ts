@@ -47,12 +47,15 @@ describe('following a task’s log', () => {
   it('sends a flood at the rate limit, noting what it dropped, and sees every line for the output tail', async () => {
     const log = new PassThrough();
     const seen: string[] = [];
-    const { batches, done } = follow(log, { linesPerSecond: 10, onLine: (line) => seen.push(line) });
+    let dropped = 0;
+    const { batches, done } = follow(log, { linesPerSecond: 10, onLine: (line) => seen.push(line), onDropped: () => dropped++ });
     log.end(`${Array.from({ length: 5_000 }, (_, i) => `flood ${i}`).join('\n')}\n`);
     await done;
     const sent = batches.flat();
     expect(seen).toHaveLength(5_000);
     expect(sent.length).toBeLessThanOrEqual(55);
+    // Every line is either sent or counted as dropped (the notes of what was dropped are ours, not the task's).
+    expect(dropped + sent.filter((line) => line.startsWith('flood ')).length).toBe(5_000);
     expect(sent.at(-1)).toMatch(/^oz-worker: \d+ log lines dropped \(more than 10 lines\/s\)$/);
   });
 

@@ -17,6 +17,8 @@ export interface FollowLogs {
   onBatch(lines: string[], cursor: string | null): void;
   /** Resolves when another batch may be sent: the backpressure of the channel to the control plane. */
   whenWritable(): Promise<void>;
+  /** A line dropped by the rate limit (it stays in the container's log). */
+  onDropped?(): void;
   /** Stops following (the task was stopped, or the worker is stopping). */
   signal: AbortSignal;
 }
@@ -69,7 +71,9 @@ export async function followTaskLogs(container: Docker.Container, options: Follo
       if (at !== null && since !== null && at <= since) continue; // sent before the worker restarted
       if (at !== null) cursor = at;
       options.onLine(line);
-      for (const admitted of rate.admit(line)) add(admitted);
+      const admitted = rate.admit(line);
+      if (admitted.length === 0) options.onDropped?.();
+      for (const sent of admitted) add(sent);
     }
   };
 

@@ -293,6 +293,8 @@ export interface WorkspaceConfig {
   logLevel: string;
   corsOrigins: string[] | '*' | null;
   maxBodyBytes: number;
+  /** OZ_METRICS_TOKEN: the bearer GET /metrics needs; null: open. */
+  metricsToken: string | null;
 }
 
 export const WORKSPACE_CONFIG = Symbol('WORKSPACE_CONFIG');
@@ -367,6 +369,7 @@ export function loadWorkspaceConfig(env: Record<string, string | undefined>): Wo
     logLevel: parsed.OZ_LOG_LEVEL,
     corsOrigins: parseCorsOrigins(parsed.OZ_CORS_ORIGIN),
     maxBodyBytes: parsed.OZ_MAX_BODY_BYTES,
+    metricsToken: parsed.OZ_METRICS_TOKEN ?? null,
   };
 }
 

@@ -3,6 +3,7 @@ import type { ApiResponseOptions } from '@nestjs/swagger';
 import { isEventId, type RoomEventData } from '@oz/workspace-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
+import { WorkspaceMetrics } from '../metrics/workspace-metrics';
 import { RoomsService } from '../rooms/rooms.service';
 import { EventBus, type RoomEvent, userStream } from './event-bus';
 import { SseStream } from './sse-stream';
@@ -30,6 +31,7 @@ export class EventsService implements BeforeApplicationShutdown {
     private readonly limits: StreamLimits,
     @Inject(WORKSPACE_CONFIG) private readonly config: WorkspaceConfig,
     private readonly channels: UserChannels,
+    private readonly metrics: WorkspaceMetrics,
   ) {}
 
   get openStreams(): number {
@@ -91,6 +93,7 @@ export class EventsService implements BeforeApplicationShutdown {
       const verdict = filter(event);
       if (verdict.send) {
         stream.send(event, verdict.json);
+        this.metrics.sseEventSent();
         if (verdict.thenClose) stream.close();
       } else if ('close' in verdict && verdict.close) {
         stream.close();
@@ -112,11 +115,13 @@ export class EventsService implements BeforeApplicationShutdown {
       { 'X-Request-Id': String(request.id) },
       () => {
         this.streams.delete(created);
+        this.metrics.sseStreams(this.streams.size);
         release();
       },
     );
     stream = created;
     this.streams.add(stream);
+    this.metrics.sseStreams(this.streams.size);
     stream.attach(subscription);
     if (subscription.gap) stream.resync();
     for (const event of pending.splice(0)) deliver(event);

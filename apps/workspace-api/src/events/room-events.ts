@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RoomEventData, RoomEventType, UserEventType } from '@oz/workspace-contract';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
+import { WorkspaceMetrics } from '../metrics/workspace-metrics';
 import { EventBus, userStream } from './event-bus';
 
 /** Room events the room's owner also gets on their own channel, and the type they have there. */
@@ -20,6 +21,7 @@ export class RoomEvents {
   constructor(
     private readonly bus: EventBus,
     @Inject(WORKSPACE_CONFIG) config: WorkspaceConfig,
+    private readonly metrics: WorkspaceMetrics,
   ) {
     this.durable = config.events.durable && config.redisUrl !== null;
   }
@@ -31,8 +33,12 @@ export class RoomEvents {
    */
   async emit<T extends RoomEventType>(roomId: string, type: T, data: RoomEventData[T], ownerId?: string): Promise<void> {
     const published = [this.bus.publish(roomId, type, data)];
+    this.metrics.eventPublished(type);
     const forwarded = ownerId ? OWNER_CHANNEL_TYPES[type] : undefined;
-    if (ownerId && forwarded) published.push(this.bus.publish(userStream(ownerId), forwarded, data));
+    if (ownerId && forwarded) {
+      published.push(this.bus.publish(userStream(ownerId), forwarded, data));
+      this.metrics.eventPublished(forwarded);
+    }
     const all = Promise.all(published);
     if (this.durable) {
       await all;
@@ -42,6 +48,7 @@ export class RoomEvents {
   }
 
   stream<T extends RoomEventType>(roomId: string, type: T, data: RoomEventData[T]): void {
+    this.metrics.eventPublished(type);
     this.bus.publish(roomId, type, data).catch((error) => this.logger.warn({ err: error, roomId, type }, 'events.publish_failed'));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { UserEventData, UserEventType } from '@oz/workspace-contract';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
+import { WorkspaceMetrics } from '../metrics/workspace-metrics';
 import { EventBus, userStream } from './event-bus';
 
 /**
@@ -16,12 +17,14 @@ export class UserEvents {
   constructor(
     private readonly bus: EventBus,
     @Inject(WORKSPACE_CONFIG) config: WorkspaceConfig,
+    private readonly metrics: WorkspaceMetrics,
   ) {
     this.durable = config.events.durable && config.redisUrl !== null;
   }
 
   async emit<T extends UserEventType>(userId: string, type: T, data: UserEventData[T]): Promise<void> {
     const published = this.bus.publish(userStream(userId), type, data);
+    this.metrics.eventPublished(type);
     if (this.durable) {
       await published;
     } else {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ProviderRouter, QuotaStore } from '@oz/providers';
+import { createProviderClient, ProviderRouter, QuotaStore } from '@oz/providers';
 import type { Pool } from 'pg';
 import { AgentRunsModule } from '../agent-runs/agent-runs.module';
 import { ReplyWriter } from '../agent-runs/reply-writer';
@@ -9,6 +9,7 @@ import { ControlPlaneAccess } from '../control-plane/control-plane-access';
 import { ControlPlaneModule } from '../control-plane/control-plane.module';
 import { PG_POOL } from '../core/sql';
 import { MessagesModule } from '../messages/messages.module';
+import { WorkspaceMetrics } from '../metrics/workspace-metrics';
 import { RoomReplies } from '../rooms/room-replies';
 import { RoomsModule } from '../rooms/rooms.module';
 import { TasksModule } from '../tasks/tasks.module';
@@ -22,16 +23,16 @@ import { StaleRunSweeper } from './stale-run-sweeper';
  * OZ_RUNNER_MODE: providers called from this process (quotas in the workspace schema), or runs on a
  * control plane, each made as its room owner's own tenant.
  */
-function createRunner(config: WorkspaceConfig, pool: Pool, access: ControlPlaneAccess): AgentRunner {
+function createRunner(config: WorkspaceConfig, pool: Pool, access: ControlPlaneAccess, metrics: WorkspaceMetrics): AgentRunner {
   return config.runner.mode === 'remote'
     ? new RemoteRunner(config.runner, (userId, work) => access.asRunOwner(userId, work))
-    : new LocalRunner(new ProviderRouter(config.runner.providers, new QuotaStore(pool)));
+    : new LocalRunner(new ProviderRouter(config.runner.providers, new QuotaStore(pool), metrics.providers.countCalls(createProviderClient)), metrics.providers);
 }
 
 /** Agents replying in rooms: @mentions start runs, runners do the work, the stale-run sweeper cleans up. */
 @Module({
   imports: [RoomsModule, AgentsModule, MessagesModule, TasksModule, AgentRunsModule, ControlPlaneModule],
-  providers: [InvocationService, StaleRunSweeper, { provide: AgentRunner, inject: [WORKSPACE_CONFIG, PG_POOL, ControlPlaneAccess], useFactory: createRunner }],
+  providers: [InvocationService, StaleRunSweeper, { provide: AgentRunner, inject: [WORKSPACE_CONFIG, PG_POOL, ControlPlaneAccess, WorkspaceMetrics], useFactory: createRunner }],
   exports: [InvocationService],
 })
 export class InvocationModule {

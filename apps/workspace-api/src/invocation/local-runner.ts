@@ -1,4 +1,4 @@
-import { HARNESSES, type Harness, type ProviderRouter } from '@oz/providers';
+import { HARNESSES, planRoute, type Harness, type ProviderMetrics, type ProviderRouter } from '@oz/providers';
 import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult, waitAlive } from './agent-runner';
 
 /**
@@ -8,7 +8,10 @@ import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerRes
 export class LocalRunner extends AgentRunner {
   readonly mode = 'local';
 
-  constructor(private readonly router: ProviderRouter) {
+  constructor(
+    private readonly router: ProviderRouter,
+    private readonly metrics: ProviderMetrics,
+  ) {
     super();
   }
 
@@ -17,7 +20,9 @@ export class LocalRunner extends AgentRunner {
     let restartAt: number | null = null;
     let saturatedSince: Date | null = null;
     const harness = (HARNESSES as readonly string[]).includes(input.agent.harness) ? (input.agent.harness as Harness) : undefined;
+    const selector = { modelId: input.agent.model, harness, harnessType: harness ? null : input.agent.harness };
     for (;;) {
+      const trail = this.metrics.trail(planRoute(this.router.settings, selector).candidates.map(({ provider }) => provider.key));
       const outcome = await this.router.route(
         {
           runId: input.runId,
@@ -31,6 +36,7 @@ export class LocalRunner extends AgentRunner {
         },
         {
           onAttempt: async (attempt) => {
+            trail.attempting(attempt.provider.key);
             await input.started({ provider: `${attempt.provider.key}/${attempt.model}` });
             return !input.signal.aborted;
           },

@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { labelRoute, METRICS_PATH } from '@oz/server-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { preferredEncoding, REVALIDATE, type WebFile, type WebFiles } from './web-files';
 
-/** Paths the API keeps: JSON under /api (an unknown route there is a JSON 404), and the health check. */
+/** Paths the API keeps: JSON under /api (an unknown route there is a JSON 404), the health check and the metrics. */
 function belongsToApi(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/health/';
+  return path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/health/' || path === METRICS_PATH;
 }
 
 /**
@@ -21,6 +22,8 @@ export function serveWeb(app: NestFastifyApplication, files: WebFiles): void {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const path = decodedPath(request.url);
       if (path === null || belongsToApi(path)) return;
+      // One label for every file and app URL of the dashboard: its paths are not routes.
+      labelRoute(request, '(dashboard)');
       const file = files.resolve(path);
       if (!file) {
         sendMissing(reply);

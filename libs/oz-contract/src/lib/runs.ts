@@ -64,6 +64,15 @@ export function isValidModelId(value: string): boolean {
 export const HARNESS_TYPES = ['oz', 'claude', 'codex', 'gemini'] as const;
 export type HarnessType = (typeof HARNESS_TYPES)[number];
 
+/**
+ * The run's harness: `type` picks the CLI a worker task runs (and the provider rules of a provider run).
+ * Extension: `model_id`, the model given to that CLI, when it should differ from the run's `model_id`.
+ */
+export interface HarnessConfig {
+  type: HarnessType;
+  model_id?: string;
+}
+
 export interface AmbientAgentConfig {
   base_prompt?: string;
   computer_use_enabled?: boolean;
@@ -73,7 +82,7 @@ export interface AmbientAgentConfig {
   name?: string;
   skill_spec?: string;
   worker_host?: string;
-  harness?: { type: HarnessType };
+  harness?: HarnessConfig;
   idle_timeout_minutes?: number;
 }
 
@@ -169,6 +178,27 @@ export interface RunItem {
    * provider runs and for worker runs no worker has taken yet.
    */
   worker_id?: string | null;
+  /**
+   * Extension: what the run's task asked of the LLM gateway (worker runs): calls and tokens in and
+   * out, in all and per provider. Null until its first gateway call.
+   */
+  request_usage?: RunRequestUsage | null;
+}
+
+/** Tokens are as the providers counted them in their answers (0 when an answer said nothing). */
+export interface RequestUsageCounts {
+  /** Calls made to the provider (answered or failed). */
+  calls: number;
+  /** Calls that failed (an error status, a broken stream, a timeout). */
+  failed_calls: number;
+  /** Input tokens, cached ones included (Anthropic's cache reads and writes count here). */
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface RunRequestUsage extends RequestUsageCounts {
+  /** The same per provider key, in key order. */
+  by_provider: Array<RequestUsageCounts & { provider: string }>;
 }
 
 export interface RunProvider {

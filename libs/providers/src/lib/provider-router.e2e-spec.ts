@@ -311,4 +311,25 @@ describe('ProviderRouter', () => {
       message: `Every provider failed: ${subject.a}: HTTP 503: maintenance; ${subject.b}: cannot reach the provider (UND_ERR_SOCKET)`,
     });
   });
+
+  it('dispatches a call of the caller’s own making through the same plan, quotas and fallback, to providers of the types asked', async () => {
+    const subject = router({ a: { MSG_LIMIT: '1', WINDOW_SECONDS: '3600' } });
+    const made: string[] = [];
+    const dispatch = () =>
+      subject.router.dispatch({ runId: null, modelId: subject.a, signal: new AbortController().signal, types: ['openai_compatible'] }, async ({ provider, model }) => {
+        made.push(`${provider.key}:${model}`);
+        return 'value';
+      });
+    expect(await dispatch()).toMatchObject({ kind: 'answered', value: 'value', attempt: { provider: { key: subject.a } } });
+    // a's one slot is spent: b, next in the fallback order, takes the second call.
+    expect(await dispatch()).toMatchObject({ kind: 'answered', attempt: { provider: { key: subject.b } } });
+    expect(made).toEqual([`${subject.a}:${subject.a}-model`, `${subject.b}:${subject.b}-model`]);
+
+    const none = await subject.router.dispatch({ runId: null, modelId: subject.a, signal: new AbortController().signal, types: ['anthropic'] }, async () => 'never');
+    expect(none).toEqual({
+      kind: 'failed',
+      message: `No provider of type anthropic is configured for harness custom: its providers are ${subject.a} (openai_compatible), ${subject.b} (openai_compatible)`,
+      errors: [],
+    });
+  });
 });

@@ -1,9 +1,10 @@
 import { AnthropicClient } from './clients/anthropic';
 import { CliClient } from './clients/cli';
+import { GeminiClient } from './clients/gemini';
 import { OpenAiCompatibleClient } from './clients/openai-compatible';
 import type { ProviderClient, ProviderClientFactory } from './clients/provider-client';
 import { ProviderError } from './provider-error';
-import type { ProviderDefinition, ProviderSettings } from './provider-settings';
+import type { ProviderDefinition, ProviderSettings, ProviderType } from './provider-settings';
 import type { QuotaStore, Reservation } from './quota-store';
 import { planRoute, type RouteSelector } from './route-plan';
 
@@ -52,6 +53,45 @@ export type RouteOutcome =
   | { kind: 'cancelled' };
 
 /**
+ * A call of any shape routed like a run: the same plan, quotas, fallback and saturation rules as
+ * `route`, with the caller making each attempt's call (the LLM gateway passes a client's own request
+ * through this way).
+ */
+export interface DispatchRequest extends RouteSelector {
+  /** Recorded with each quota use. */
+  runId: string | null;
+  signal: AbortSignal;
+  /** When this request first found every provider saturated; the queue wait is counted from it. */
+  saturatedSince?: Date | null;
+  /** Only providers of these types are tried (a wire format passes through only to providers that speak it). */
+  types?: readonly ProviderType[];
+}
+
+export interface DispatchHooks {
+  /** As RouteHooks.onAttempt; default: go ahead. */
+  onAttempt?(attempt: Attempt): Promise<boolean> | boolean;
+  onAttemptFailed?(attempt: Attempt, error: ProviderError): void;
+}
+
+/**
+ * One attempt's call. It throws a ProviderError for a failure (`fallsBack` decides whether the next
+ * provider is tried), and must not throw one that falls back once it has handed anything to its own
+ * caller: from then on it reports failures some other way.
+ */
+export type AttemptCall<T> = (attempt: Attempt) => Promise<T>;
+
+export type DispatchOutcome<T> =
+  | { kind: 'answered'; value: T; attempt: Attempt }
+  | { kind: 'saturated'; retryAt: Date; message: string; errors: ProviderError[] }
+  /**
+   * `error`: the failure that ended the route at one provider (auth, a refused request); `errors`:
+   * every failure met; `saturatedUntil`: when a slot frees, when saturation (no queueing, or past the
+   * queue limit) is why it failed.
+   */
+  | { kind: 'failed'; message: string; attempt?: Attempt; error?: ProviderError; errors: ProviderError[]; saturatedUntil?: Date }
+  | { kind: 'cancelled' };
+
+/**
  * Sends a prompt to the first provider of its route that has room and answers: saturated providers
  * (quota full, or resting after a 429) are skipped, providers in trouble (429, 5xx, network, timeout)
  * are fallen back from, and a refused request (auth, bad request) ends the route with the provider's
@@ -70,19 +110,57 @@ export class ProviderRouter {
   ) {}
 
   async route(request: RouteRequest, hooks: RouteHooks): Promise<RouteOutcome> {
+    const outcome = await this.dispatch(
+      request,
+      async ({ provider, model }) =>
+        (
+          await this.client(provider).complete({
+            model,
+            system: request.system,
+            prompt: request.prompt,
+            signal: request.signal,
+            onDelta: hooks.onDelta,
+          })
+        ).text,
+      hooks,
+    );
+    switch (outcome.kind) {
+      case 'answered':
+        return { kind: 'answered', text: outcome.value, attempt: outcome.attempt };
+      case 'saturated':
+        return { kind: 'saturated', retryAt: outcome.retryAt, message: outcome.message };
+      case 'failed':
+        return { kind: 'failed', message: outcome.message, ...(outcome.attempt ? { attempt: outcome.attempt } : {}) };
+      case 'cancelled':
+        return outcome;
+    }
+  }
+
+  /** The route's loop, with the call left to the caller: see DispatchRequest. */
+  async dispatch<T>(request: DispatchRequest, call: AttemptCall<T>, hooks: DispatchHooks = {}): Promise<DispatchOutcome<T>> {
     const plan = planRoute(this.settings, request);
-    if (!plan.candidates.length) {
+    const types = request.types;
+    const candidates = types ? plan.candidates.filter(({ provider }) => types.includes(provider.type)) : plan.candidates;
+    if (!candidates.length) {
       const why = plan.skipped.length ? `; unusable: ${plan.skipped.join('; ')}` : '';
+      const others = plan.candidates.map(({ provider }) => `${provider.key} (${provider.type})`);
       return {
         kind: 'failed',
-        message: `No provider is configured for harness ${plan.harness} (set OZ_PROVIDER_<KEY>_* variables, see the README)${why}`,
+        message: types
+          ? `No provider of type ${types.join(' or ')} is configured for harness ${plan.harness}` +
+            (others.length ? `: its providers are ${others.join(', ')}` : ' (set OZ_PROVIDER_<KEY>_* variables, see the README)') +
+            why
+          : `No provider is configured for harness ${plan.harness} (set OZ_PROVIDER_<KEY>_* variables, see the README)${why}`,
+        errors: [],
       };
     }
 
+    const errors: ProviderError[] = [];
     const failures: string[] = [];
     const saturated: string[] = [];
     let earliestFree: Date | undefined;
-    for (const { provider, model } of plan.candidates) {
+    for (const attempt of candidates) {
+      const { provider } = attempt;
       if (request.signal.aborted) return { kind: 'cancelled' };
       const reservation = await this.reserve(provider, request.runId);
       if (reservation.reserved === false) {
@@ -90,24 +168,17 @@ export class ProviderRouter {
         earliestFree = earliest(earliestFree, reservation.nextFreeAt);
         continue;
       }
-      const attempt = { provider, model };
-      if (!(await hooks.onAttempt(attempt))) {
+      if (hooks.onAttempt && !(await hooks.onAttempt(attempt))) {
         if (reservation.useId) await this.quotas.release(reservation.useId);
         return { kind: 'cancelled' };
       }
       try {
-        const { text } = await this.client(provider).complete({
-          model,
-          system: request.system,
-          prompt: request.prompt,
-          signal: request.signal,
-          onDelta: hooks.onDelta,
-        });
-        return { kind: 'answered', text, attempt };
+        return { kind: 'answered', value: await call(attempt), attempt };
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         if (error.kind === 'cancelled') return { kind: 'cancelled' };
-        if (!error.fallsBack) return { kind: 'failed', message: error.message, attempt };
+        errors.push(error);
+        if (!error.fallsBack) return { kind: 'failed', message: error.message, attempt, error, errors };
         hooks.onAttemptFailed?.(attempt, error);
         failures.push(error.message);
         if (error.kind === 'rate_limit') {
@@ -121,9 +192,9 @@ export class ProviderRouter {
     }
 
     const tried = [...saturated, ...failures].join('; ');
-    if (!earliestFree) return { kind: 'failed', message: `Every provider failed: ${tried}` };
+    if (!earliestFree) return { kind: 'failed', message: `Every provider failed: ${tried}`, errors };
     if (!this.settings.queueOnSaturation) {
-      return { kind: 'failed', message: `All providers are saturated and queueing is off (OZ_QUEUE_ON_SATURATION): ${tried}` };
+      return { kind: 'failed', message: `All providers are saturated and queueing is off (OZ_QUEUE_ON_SATURATION): ${tried}`, errors, saturatedUntil: earliestFree };
     }
     const since = request.saturatedSince ?? this.now();
     const deadline = new Date(since.getTime() + this.settings.queueMaxWaitMs);
@@ -134,9 +205,11 @@ export class ProviderRouter {
         message:
           `All providers are saturated, and no slot frees within the queue limit of ${this.settings.queueMaxWaitMs / 1000} s ` +
           `(OZ_QUEUE_MAX_WAIT_SECONDS; waited ${waited} s): ${tried}`,
+        errors,
+        saturatedUntil: earliestFree,
       };
     }
-    return { kind: 'saturated', retryAt: earliestFree, message: `Waiting for a provider slot until ${earliestFree.toISOString()}: ${tried}` };
+    return { kind: 'saturated', retryAt: earliestFree, message: `Waiting for a provider slot until ${earliestFree.toISOString()}: ${tried}`, errors };
   }
 
   /** A slot of the provider's quota; without a quota only a 429 pause (seen by any replica) refuses. */
@@ -166,6 +239,8 @@ export function createProviderClient(provider: ProviderDefinition): ProviderClie
       return new AnthropicClient(provider);
     case 'cli':
       return new CliClient(provider);
+    case 'gemini':
+      return new GeminiClient(provider);
     case 'openai_compatible':
       return new OpenAiCompatibleClient(provider);
   }

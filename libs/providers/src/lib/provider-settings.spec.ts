@@ -111,11 +111,27 @@ describe('loadProviderSettings: per-provider problems', () => {
   });
 
   it('refuses an unknown TYPE and judges nothing else of that provider', () => {
-    const provider = loadProviderSettings({ OZ_PROVIDER_A_TYPE: 'gemini', OZ_PROVIDER_A_MODEL: 'm' }).providers.get('a');
+    const provider = loadProviderSettings({ OZ_PROVIDER_A_TYPE: 'vertex', OZ_PROVIDER_A_MODEL: 'm' }).providers.get('a');
     expect(provider).toMatchObject({
       model: 'm',
-      problems: ['OZ_PROVIDER_A_TYPE must be one of openai_compatible, anthropic, cli (got "gemini")'],
+      problems: ['OZ_PROVIDER_A_TYPE must be one of openai_compatible, anthropic, gemini, cli (got "vertex")'],
     });
+  });
+
+  it('calls Google’s Gemini API by default for a gemini provider, which then needs its key', () => {
+    const settings = loadProviderSettings({
+      OZ_PROVIDER_G_TYPE: 'gemini',
+      OZ_PROVIDER_G_MODEL: 'gemini-2.5-pro',
+      OZ_PROVIDER_LOCAL_TYPE: 'gemini',
+      OZ_PROVIDER_LOCAL_MODEL: 'gemini-2.5-flash',
+      OZ_PROVIDER_LOCAL_BASE_URL: 'http://127.0.0.1:9000/',
+    });
+    expect(settings.providers.get('g')).toMatchObject({
+      type: 'gemini',
+      baseUrl: 'https://generativelanguage.googleapis.com',
+      problems: ["OZ_PROVIDER_G_API_KEY is required to call Google's Gemini API"],
+    });
+    expect(settings.providers.get('local')).toMatchObject({ type: 'gemini', baseUrl: 'http://127.0.0.1:9000', problems: [] });
   });
 
   it('refuses a base URL that is not http(s)', () => {

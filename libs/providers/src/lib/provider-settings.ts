@@ -7,7 +7,7 @@
 import { parseBooleanWord } from '@oz/server-kit';
 import { CLI_SANDBOX_KINDS, type CliSandbox } from './clients/cli-sandbox';
 
-export const PROVIDER_TYPES = ['openai_compatible', 'anthropic', 'cli'] as const;
+export const PROVIDER_TYPES = ['openai_compatible', 'anthropic', 'gemini', 'cli'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** The harness a run asks for; each has a default provider key (see HARNESS_DEFAULTS). */
@@ -25,6 +25,7 @@ export const HARNESS_DEFAULTS: Readonly<Record<Harness, { providerKey: string; t
 };
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 export interface CliCommand {
   command: string;
@@ -104,6 +105,12 @@ const FALLBACK_PREFIX = 'OZ_PROVIDER_FALLBACK_ORDER_';
 // Longest settings first, so `…_CLI_PASS_ENV` is not read as key `…_cli_pass` + `ENV`.
 const SETTING_PATTERN = new RegExp(`^OZ_PROVIDER_([A-Z0-9_]+?)_(${[...SETTINGS].sort((a, b) => b.length - a.length).join('|')})$`);
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_]*$/;
+
+/** Where a provider type's requests go when its BASE_URL is not set (openai_compatible has no default). */
+const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
+  anthropic: DEFAULT_ANTHROPIC_BASE_URL,
+  gemini: DEFAULT_GEMINI_BASE_URL,
+};
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
@@ -201,7 +208,7 @@ function defineProvider(
   const model = s.MODEL ?? (type === 'cli' ? 'default' : '');
   if (!model) problems.push(`${name('MODEL')} is required for ${type} providers`);
 
-  let baseUrl: string | null = s.BASE_URL?.replace(/\/+$/, '') ?? (type === 'anthropic' ? DEFAULT_ANTHROPIC_BASE_URL : null);
+  let baseUrl: string | null = s.BASE_URL?.replace(/\/+$/, '') ?? DEFAULT_BASE_URLS[type] ?? null;
   if (type === 'openai_compatible' && !baseUrl) problems.push(`${name('BASE_URL')} is required for openai_compatible providers`);
   if (baseUrl && !isHttpUrl(baseUrl)) {
     problems.push(`${name('BASE_URL')} must be an http(s) URL`);
@@ -209,6 +216,9 @@ function defineProvider(
   }
   if (type === 'anthropic' && !s.API_KEY && baseUrl === DEFAULT_ANTHROPIC_BASE_URL) {
     problems.push(`${name('API_KEY')} is required to call Anthropic's API`);
+  }
+  if (type === 'gemini' && !s.API_KEY && baseUrl === DEFAULT_GEMINI_BASE_URL) {
+    problems.push(`${name('API_KEY')} is required to call Google's Gemini API`);
   }
 
   const limit = s.MSG_LIMIT === undefined ? undefined : parseNumber(s.MSG_LIMIT, 0, name('MSG_LIMIT'), problems, 1, true);

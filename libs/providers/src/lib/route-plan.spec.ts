@@ -1,5 +1,5 @@
 import { loadProviderSettings } from './provider-settings';
-import { harnessProblems, planRoute, providerProblems } from './route-plan';
+import { harnessProblems, modelPicksRoute, planRoute, providerProblems } from './route-plan';
 
 const http = (key: string, model = `${key}-model`) => ({
   [`OZ_PROVIDER_${key.toUpperCase()}_MODEL`]: model,
@@ -151,5 +151,23 @@ describe('start-up checks', () => {
       'provider kimi: OZ_PROVIDER_KIMI_BASE_URL is required for openai_compatible providers',
       'provider ghost: command /nonexistent/agent is not an executable file',
     ]);
+  });
+});
+
+describe('modelPicksRoute', () => {
+  const settings = loadProviderSettings({ ...http('zai'), ...http('my_llm') });
+
+  it.each([
+    ['zai', true],
+    ['zai/glm-4.6', true],
+    ['MY_LLM', true],
+    ['claude-sonnet-4-5', true],
+    ['gpt-5.5', true],
+    ['gemini-2.5-pro', true],
+    ['my-gateway-model', false],
+    ['nobody/model', false],
+    ['', false],
+  ])('%s → %s', (model, picks) => {
+    expect(modelPicksRoute(settings, model)).toBe(picks);
   });
 });

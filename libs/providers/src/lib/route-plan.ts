@@ -73,6 +73,18 @@ export function planRoute(settings: ProviderSettings, selector: RouteSelector): 
   return { harness, candidates, skipped };
 }
 
+/**
+ * Whether a model id decides a route by itself: it names a configured provider (`glm`, `glm/glm-4.6`)
+ * or carries a harness word (claude, codex, gpt, glm, kimi, gemini). Otherwise a caller may fall back
+ * to what it knows besides (the LLM gateway: the run's own config).
+ */
+export function modelPicksRoute(settings: ProviderSettings, modelId: string): boolean {
+  const trimmed = modelId.trim();
+  if (!trimmed) return false;
+  const lower = trimmed.toLowerCase();
+  return explicitProvider(settings, trimmed) !== undefined || MODEL_HINTS.some(([word]) => lower.includes(word));
+}
+
 function explicitProvider(settings: ProviderSettings, modelId: string): { key: string; model?: string } | undefined {
   const slash = modelId.indexOf('/');
   const key = (slash < 0 ? modelId : modelId.slice(0, slash)).toLowerCase();

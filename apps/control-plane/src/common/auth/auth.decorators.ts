@@ -7,6 +7,14 @@ export const PUBLIC_ROUTE = 'oz:public-route';
 /** Marks a route that needs no bearer token (health checks). Everything else is authenticated. */
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
+export const TASK_ROUTE = 'oz:task-route';
+
+/**
+ * Marks a route of task containers (the LLM gateway, the task reports): the bearer guard leaves it to
+ * the route's own guard, which takes only a run's task token.
+ */
+export const TaskRoute = () => SetMetadata(TASK_ROUTE, true);
+
 export const ADMIN_ROUTE = 'oz:admin-route';
 
 /** Marks a route only the admin key may call (operator views); other tokens get 403. */

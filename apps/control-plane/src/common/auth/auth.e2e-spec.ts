@@ -7,7 +7,12 @@ import { registeredRoutes, type RegisteredRoute } from '../../testing/registered
  * Routes anyone may call without a token. Everything else the server answers must refuse a request
  * without one, so a new route ships with an auth decision: either it is guarded, or it is added here.
  */
-const PUBLIC_ROUTES = [/^(GET|HEAD) \/health$/, /^(GET|HEAD) \/api\/docs(\/.*|-json|-yaml|\*)?$/];
+const PUBLIC_ROUTES = [
+  /^(GET|HEAD) \/health$/,
+  /^(GET|HEAD) \/api\/docs(\/.*|-json|-yaml|\*)?$/,
+  // Prometheus's: open, or behind OZ_METRICS_TOKEN (metrics.e2e-spec.ts), never an API key.
+  /^(GET|HEAD) \/metrics$/,
+];
 const isPublic = ({ method, path }: RegisteredRoute) => PUBLIC_ROUTES.some((rule) => rule.test(`${method} ${path}`));
 
 /** A concrete URL for a route pattern: parameters become a UUID no row has, wildcards a plain segment. */
@@ -74,10 +79,17 @@ describe('authentication', () => {
   describe.each(BAD_AUTHORIZATION)('with %s', (_, headers) => {
     const apiRoutes = () => routes.filter((route) => route.path.startsWith('/api/v1/') && route.method !== 'HEAD');
 
-    it('answers 401 with the JSON error body on every /api/v1 route', async () => {
+    it('answers 401 with the JSON error body on every /api/v1 route (the LLM gateway’s in its callers’ formats)', async () => {
       for (const route of apiRoutes()) {
         const response = await cp.request(urlFor(route.path), { method: route.method, token: null, headers });
         expect(`${route.method} ${route.path} → ${response.status}`).toBe(`${route.method} ${route.path} → 401`);
+        if (route.path.startsWith('/api/v1/llm/')) {
+          // Anthropic, OpenAI and Gemini all put the words in error.message.
+          expect(response.headers.get('x-request-id')).toBeTruthy();
+          const body = (await response.json()) as { error: { message: string } };
+          expect(body.error.message).toMatch(/task token.*Bearer/);
+          continue;
+        }
         const body = await readErrorBody(response);
         expect(body.code).toBe('authentication_required');
         expect(body.message).toMatch(/Bearer/);

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiException } from '@oz/server-kit';
 import { CredentialsService } from '../../credentials/credentials.service';
-import { ADMIN_ROUTE, PUBLIC_ROUTE, type AuthenticatedRequest } from './auth.decorators';
+import { ADMIN_ROUTE, PUBLIC_ROUTE, TASK_ROUTE, type AuthenticatedRequest } from './auth.decorators';
 import { principalFor, tenantPrincipal } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -10,7 +10,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /**
  * Global guard: every route needs `Authorization: Bearer <token>` unless marked @PublicRoute(), and
  * the admin key when marked @AdminOnly(). The token is the admin key or a tenant's (any token under
- * open tenancy, an issued tenant key under registered tenancy); worker tokens open no route here.
+ * open tenancy, an issued tenant key under registered tenancy); worker tokens open no route here, and
+ * task tokens only the routes marked @TaskRoute() (which check them themselves).
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
@@ -22,6 +23,8 @@ export class BearerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
+    // Routes of a task container authenticate its run's task token themselves (TaskTokenGuard).
+    if (this.reflector.getAllAndOverride<boolean>(TASK_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerTokenOf(request.headers.authorization);
     if (!token) {
@@ -37,6 +40,12 @@ export class BearerAuthGuard implements CanActivate {
         break;
       case 'worker':
         throw new ApiException(401, 'authentication_required', 'This is a worker token: it opens only the worker channel (/api/v1/selfhosted/worker/ws)');
+      case 'task':
+        throw new ApiException(
+          401,
+          'authentication_required',
+          "This is a run's task token: it opens only the LLM gateway (/api/v1/llm/…) and its own run's task reports; send a tenant's Bearer token here",
+        );
       case 'revoked':
         throw new ApiException(401, 'authentication_required', `This ${identity.credential === 'tenant' ? 'tenant key' : 'worker token'} was revoked`);
       case 'unknown':

@@ -25,11 +25,28 @@ export class ProviderUsageDto {
   calls!: number[];
 }
 
+export class ProviderGatewayUsageDto {
+  @ApiProperty({ description: 'The hours these figures cover, the current one included' })
+  window_hours!: number;
+
+  @ApiProperty({ description: 'LLM gateway calls made to this provider (answered or failed)' })
+  calls!: number;
+
+  @ApiProperty({ description: 'Of those, calls that failed (an error status, a broken stream, a timeout)' })
+  failed_calls!: number;
+
+  @ApiProperty({ description: 'Input tokens the provider counted in its answers (cache reads and writes included)' })
+  input_tokens!: number;
+
+  @ApiProperty({ description: 'Output tokens the provider counted in its answers' })
+  output_tokens!: number;
+}
+
 export class ProviderStatusDto {
   @ApiProperty({ example: 'claude' })
   key!: string;
 
-  @ApiProperty({ enum: ['openai_compatible', 'anthropic', 'cli'] })
+  @ApiProperty({ enum: ['openai_compatible', 'anthropic', 'gemini', 'cli'] })
   type!: string;
 
   @ApiProperty()
@@ -52,6 +69,9 @@ export class ProviderStatusDto {
 
   @ApiProperty({ type: ProviderUsageDto, description: 'Extension: calls per time bucket over the quota window, for charts' })
   usage!: ProviderUsageDto;
+
+  @ApiProperty({ type: ProviderGatewayUsageDto, description: 'Extension: what task containers asked of this provider through the LLM gateway, over the last day' })
+  gateway_usage!: ProviderGatewayUsageDto;
 }
 
 export class ProviderStatusListDto {

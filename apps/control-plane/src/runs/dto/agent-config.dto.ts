@@ -16,10 +16,24 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+const MODEL_ID_MESSAGE = 'must start with a letter or digit and hold only letters, digits and . _ : / - (no spaces)';
+
 export class HarnessDto {
   @ApiPropertyOptional({ enum: HARNESS_TYPES })
   @IsIn(HARNESS_TYPES, { message: `harness.type must be one of ${HARNESS_TYPES.join(', ')}` })
   type!: HarnessType;
+
+  // Given to the harness CLI of a worker task (OZ_MODEL_ID) instead of the run's model_id.
+  @ApiPropertyOptional({
+    maxLength: MAX_MODEL_ID_LENGTH,
+    pattern: MODEL_ID_PATTERN.source,
+    description: 'Extension: the model the harness CLI of a worker task is given, instead of model_id',
+  })
+  @IsOptional()
+  @Matches(MODEL_ID_PATTERN, { message: `model_id ${MODEL_ID_MESSAGE}` })
+  @MaxLength(MAX_MODEL_ID_LENGTH)
+  @IsString()
+  model_id?: string;
 }
 
 /** `config` of a run or `agent_config` of a schedule: the SDK's AmbientAgentConfig. */
@@ -36,9 +50,7 @@ export class AgentConfigDto {
   // A model id reaches command lines (CLI providers, harness CLIs): nothing an argument parser could take for an option.
   @ApiPropertyOptional({ maxLength: MAX_MODEL_ID_LENGTH, pattern: MODEL_ID_PATTERN.source })
   @IsOptional()
-  @Matches(MODEL_ID_PATTERN, {
-    message: 'model_id must start with a letter or digit and hold only letters, digits and . _ : / - (no spaces)',
-  })
+  @Matches(MODEL_ID_PATTERN, { message: `model_id ${MODEL_ID_MESSAGE}` })
   @MaxLength(MAX_MODEL_ID_LENGTH)
   @IsString()
   model_id?: string;

@@ -9,7 +9,9 @@ import {
   type PullRequestArtifact,
   type RunItem,
   type RunListResponse,
+  type RequestUsageCounts,
   type RunProvider,
+  type RunRequestUsage,
   type RunScheduleRef,
   type RunSource,
   type RunState,
@@ -77,6 +79,21 @@ class StatusMessageDto {
   detail?: string;
 }
 
+class RequestUsageCountsDto implements RequestUsageCounts {
+  @ApiProperty({ description: 'Calls made to providers (answered or failed)' }) calls!: number;
+  @ApiProperty({ description: 'Calls that failed (an error status, a broken stream, a timeout)' }) failed_calls!: number;
+  @ApiProperty({ description: 'Input tokens the providers counted (cache reads and writes included)' }) input_tokens!: number;
+  @ApiProperty({ description: 'Output tokens the providers counted' }) output_tokens!: number;
+}
+
+class ProviderRequestUsageDto extends RequestUsageCountsDto {
+  @ApiProperty({ example: 'claude' }) provider!: string;
+}
+
+class RunRequestUsageDto extends RequestUsageCountsDto implements RunRequestUsage {
+  @ApiProperty({ type: [ProviderRequestUsageDto], description: 'The same per provider key, in key order' }) by_provider!: ProviderRequestUsageDto[];
+}
+
 class RunProviderDto implements RunProvider {
   @ApiProperty({ example: 'claude' }) key!: string;
   @ApiProperty({ example: 'anthropic' }) type!: string;
@@ -124,6 +141,12 @@ export class RunItemDto implements RunItem {
   attempts!: number;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Extension: the worker executing a worker run (the last that took it, once it ended); null for provider runs' })
   worker_id?: string | null;
+  @ApiPropertyOptional({
+    type: RunRequestUsageDto,
+    nullable: true,
+    description: "Extension: what the run's task asked of the LLM gateway (calls, tokens in and out, per provider); null before its first call",
+  })
+  request_usage?: RunRequestUsageDto | null;
 }
 
 class PageInfoDto implements PageInfo {

@@ -19,6 +19,15 @@ export class RunLogsQueryDto {
   limit?: number;
 }
 
+export class RunLogStreamQueryDto {
+  @ApiPropertyOptional({ minimum: 0, description: 'Start after this line id (Last-Event-ID wins when both are sent)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+}
+
 class RunLogLineDto {
   @ApiProperty() id!: number;
   @ApiProperty() line!: string;

@@ -2,6 +2,7 @@ import {
   FAKE_AGENT_CLI_PATH,
   isProcessAlive,
   startFakeAnthropicServer,
+  startFakeGeminiServer,
   startFakeOpenAiServer,
   type FakeLlmServer,
   type FakeReply,
@@ -252,6 +253,55 @@ describe.each(protocols)('the $name client against a real server of that protoco
     const { error } = await complete(define({ BASE_URL: base }));
     expect(error).toMatchObject({ kind: 'network', message: 'test: cannot reach the provider (ECONNREFUSED)' });
     expect(error?.fallsBack).toBe(true);
+  });
+});
+
+describe('the gemini client against a server of Gemini’s API', () => {
+  let server: FakeLlmServer;
+  const define = (extra: Record<string, string> = {}) => provider({ TYPE: 'gemini', MODEL: 'gemini-test', BASE_URL: server.url, API_KEY: KEY, ...extra });
+
+  beforeAll(async () => {
+    server = await startFakeGeminiServer({ apiKey: KEY });
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  it('streams the answer piece by piece (streamGenerateContent, alt=sse), the model in the path and the key as x-goog-api-key', async () => {
+    server.enqueue({ kind: 'answer', chunks: ['Hel', 'lo'] });
+    const outcome = await complete(define({ MAX_TOKENS: '77' }), { prompt: 'Greet me', system: 'Be warm.', model: 'model-of-the-run' });
+    expect(outcome).toEqual({ text: 'Hello', deltas: ['Hel', 'lo'] });
+    const [request] = server.requests;
+    expect(request).toMatchObject({ model: 'model-of-the-run', stream: true, search: '?alt=sse', prompt: 'Greet me', system: 'Be warm.' });
+    expect(request?.headers['x-goog-api-key']).toBe(KEY);
+    expect(request?.headers.authorization).toBeUndefined();
+    expect(request?.body['generationConfig']).toEqual({ maxOutputTokens: 77 });
+  });
+
+  it('reads a whole answer (generateContent) when streaming is off', async () => {
+    server.enqueue({ kind: 'answer', text: 'the whole answer' });
+    expect(await complete(define({ STREAM: 'false' }))).toEqual({ text: 'the whole answer', deltas: ['the whole answer'] });
+    expect(server.requests[0]).toMatchObject({ stream: false, search: '' });
+  });
+
+  it.each([
+    ['429', { kind: 'status', status: 429, headers: { 'retry-after': '3' } } as FakeReply, 'rate_limit'],
+    ['503', { kind: 'status', status: 503, message: 'The model is overloaded' } as FakeReply, 'server'],
+    ['an error in the stream', { kind: 'stream-error', afterChunks: 1 } as FakeReply, 'server'],
+    ['a stream cut short', { kind: 'broken-stream', afterChunks: 1 } as FakeReply, 'network'],
+  ])('classifies %s like the other clients', async (_, reply, kind) => {
+    server.enqueue(reply);
+    expect((await complete(define())).error?.kind).toBe(kind);
+  });
+
+  it('reads a wrong key as Google answers it (400): a refused request, with Google’s words', async () => {
+    const { error } = await complete(define({ API_KEY: 'wrong.key.9876543210' }));
+    expect(error).toMatchObject({ kind: 'request', message: 'test: HTTP 400: API key not valid. Please pass a valid API key.' });
+  });
+
+  it('refuses a model that would step out of models/ before calling', async () => {
+    const { error } = await complete(define(), { model: 'x/../../v1beta/files' });
+    expect(error).toMatchObject({ kind: 'request', message: '"x/../../v1beta/files" is not a Gemini model name' });
+    expect(server.requests).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { emptyToUndefined, toBoolean, toInt } from './env-parsing';
 import { describeVariable } from './variable-description';
 
@@ -55,4 +55,11 @@ export class ServerEnv {
   @Min(1024)
   @IsInt()
   OZ_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+  @describeVariable('Bearer token Prometheus must send to `GET /metrics` (`Authorization: Bearer …`), 16+ characters. Unset: /metrics answers anyone who reaches the port.', { secret: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16, { message: 'OZ_METRICS_TOKEN must be at least 16 characters' })
+  @IsString()
+  OZ_METRICS_TOKEN?: string;
 }

@@ -73,8 +73,24 @@ function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   return (request, body, done) => (body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done));
 }
 
+/**
+ * `text/plain` bodies (UTF-8, handed to the route as a string) for the routes named here only: route
+ * URL as registered, global prefix included (`/api/v1/agent/runs/:runId/task/logs`) → its largest
+ * body in bytes, which may exceed `maxBodyBytes`. Anywhere else a text body is a 415, as before.
+ */
+function textBodyParser(routes: Readonly<Record<string, number>>): FastifyBodyParser<Buffer> {
+  return (request, body, done) => {
+    const limit = routes[request.routeOptions.url ?? ''];
+    if (limit === undefined) return done(Object.assign(new Error('Unsupported Media Type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+    if (body.length > limit) return done(Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), undefined);
+    done(null, body.toString('utf8'));
+  };
+}
+
 export interface HttpAppOptions {
   maxBodyBytes: number;
+  /** Routes that take `text/plain` bodies, with each one's largest body in bytes (see textBodyParser). */
+  textBodyRoutes?: Readonly<Record<string, number>>;
   /** Believe X-Forwarded-For from a proxy in front (request.ip is then the client's address). */
   trustProxy?: boolean;
   /** Title and description of the OpenAPI document, served at `api/docs` (UI) and `api/docs-json`. */
@@ -84,7 +100,7 @@ export interface HttpAppOptions {
 /**
  * A Nest app on Fastify with the house conventions every Oz server shares: request ids (caller-supplied
  * when safe) in the `X-Request-Id` header and the logs, pino JSON logs, one structured error body for
- * every failure (Fastify's own included), JSON-only bodies checked before the DTO rules, graceful
+ * every failure (Fastify's own included), JSON-only bodies (text/plain only on routes that ask for it) checked before the DTO rules, graceful
  * shutdown on SIGTERM/SIGINT, and the OpenAPI document. `prepare` runs before the document is built
  * (global prefix, adapters, CORS).
  */
@@ -119,6 +135,11 @@ export async function createHttpApp(
   // text/plain parser gone too, any other Content-Type is a 415.
   app.useBodyParser('application/json', { bodyLimit: options.maxBodyBytes }, jsonBodyParser(fastify));
   fastify.removeContentTypeParser('text/plain');
+  const textRoutes = options.textBodyRoutes ?? {};
+  if (Object.keys(textRoutes).length) {
+    const largest = Math.max(...Object.values(textRoutes));
+    fastify.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: largest }, textBodyParser(textRoutes));
+  }
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

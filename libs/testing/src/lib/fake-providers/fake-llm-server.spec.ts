@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAKE_AGENT_CLI_PATH, startFakeAnthropicServer, startFakeOpenAiServer, type FakeLlmServer } from './fake-llm-server';
+import { FAKE_AGENT_CLI_PATH, startFakeAnthropicServer, startFakeGeminiServer, startFakeOpenAiServer, type FakeLlmServer } from './fake-llm-server';
 
 const KEY = 'sk-fake-test-key';
 
@@ -268,6 +268,97 @@ describe('scripting a fake server', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the fake OpenAI server’s Responses API and model list', () => {
+  let server: FakeLlmServer;
+  beforeAll(async () => (server = await startFakeOpenAiServer({ apiKey: KEY, models: ['gpt-a', 'gpt-b'] })));
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  const responses = (body: Record<string, unknown>) => call(server, body, { path: '/responses' });
+  const input = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'list the files' }] }];
+
+  it('answers a whole response with its output and usage, reading input and instructions', async () => {
+    const json = (await (await responses({ model: 'gpt-a', input, instructions: 'Be brief.' })).json()) as Record<string, unknown>;
+    expect(json).toMatchObject({ object: 'response', status: 'completed', model: 'gpt-a', output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'echo: list the files' }] }] });
+    expect(json['usage']).toEqual({ input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    expect(server.requests[0]).toMatchObject({ api: 'responses', path: '/v1/responses', prompt: 'list the files', system: 'Be brief.', stream: false });
+  });
+
+  it('streams typed events, a function call’s arguments in pieces, and ends with response.completed and its usage', async () => {
+    server.enqueue({ kind: 'answer', chunks: ['a', 'b'] }, { kind: 'tool-use', name: 'exec_command', input: { cmd: 'ls' } });
+    const text = parseSse(await (await responses({ model: 'gpt-a', input: 'hi', stream: true })).text());
+    expect(text.map((e) => e.event)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const datas = text.map((e) => JSON.parse(e.data) as { type: string; sequence_number: number; response?: { usage: unknown } });
+    expect(datas.map((d) => d.type)).toEqual(text.map((e) => e.event));
+    expect(datas.map((d) => d.sequence_number)).toEqual(datas.map((_, i) => i));
+    expect(datas.at(-1)?.response?.usage).toEqual({ input_tokens: 1, output_tokens: 1, total_tokens: 2 });
+
+    const tool = parseSse(await (await responses({ model: 'gpt-a', input, stream: true })).text()).map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    const pieces = tool.filter((d) => d['type'] === 'response.function_call_arguments.delta').map((d) => d['delta']);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(JSON.parse(pieces.join(''))).toEqual({ cmd: 'ls' });
+    expect(tool.find((d) => d['type'] === 'response.output_item.done')).toMatchObject({ item: { type: 'function_call', name: 'exec_command', call_id: expect.stringMatching(/^call_/) } });
+  });
+
+  it('sends chat streams their usage chunk only when asked, and lists its models', async () => {
+    const chat = (extra: Record<string, unknown>) => call(server, { ...ask('count', true), ...extra }).then((r) => r.text());
+    expect(await chat({})).not.toContain('"usage"');
+    const usage = parseSse(await chat({ stream_options: { include_usage: true } })).filter((e) => e.data.includes('"usage"'));
+    expect(usage.map((e) => JSON.parse(e.data))).toEqual([expect.objectContaining({ choices: [], usage: { prompt_tokens: 2, completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } })]);
+    const models = await fetch(`${server.url}/models`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(((await models.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['gpt-a', 'gpt-b']);
+    expect((await fetch(`${server.url}/models`)).status).toBe(401);
+  });
+});
+
+describe('the fake Gemini server', () => {
+  let server: FakeLlmServer;
+  beforeAll(async () => (server = await startFakeGeminiServer({ apiKey: KEY })));
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  const generate = (path: string, body: unknown, key = KEY) =>
+    fetch(`${server.url}/v1beta/models/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify(body) });
+  const contents = { contents: [{ role: 'user', parts: [{ text: 'hello ' }, { text: 'there' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } };
+
+  it('answers generateContent with candidates and usage, the model from the path', async () => {
+    const json = (await (await generate('gemini-x:generateContent', contents)).json()) as Record<string, unknown>;
+    expect(json).toMatchObject({ candidates: [{ content: { role: 'model', parts: [{ text: 'echo: hello there' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 3 } });
+    expect(server.requests[0]).toMatchObject({ protocol: 'gemini', api: 'generate_content', model: 'gemini-x', stream: false, prompt: 'hello there', system: 'Be brief.' });
+  });
+
+  it('streams chunks as SSE with alt=sse, the last with the finish reason and the usage; calls functions', async () => {
+    server.enqueue({ kind: 'answer', chunks: ['one', 'two'] }, { kind: 'tool-use', name: 'run_shell_command', input: { command: 'ls' } });
+    const events = parseSse((await (await generate('gemini-x:streamGenerateContent?alt=sse', contents)).text()).replace(/\r\n/g, '\n')).map((e) => JSON.parse(e.data) as { candidates: Array<{ content: { parts: Array<Record<string, unknown>> }; finishReason?: string }>; usageMetadata?: unknown });
+    expect(events.map((e) => e.candidates[0]?.content.parts[0]?.['text'])).toEqual(['one', 'two', '']);
+    expect(events.at(-1)).toMatchObject({ candidates: [{ finishReason: 'STOP' }], usageMetadata: { candidatesTokenCount: 2 } });
+    expect(events.slice(0, -1).every((e) => e.usageMetadata === undefined)).toBe(true);
+    expect(server.requests[0]).toMatchObject({ stream: true, search: '?alt=sse' });
+    const tool = parseSse((await (await generate('gemini-x:streamGenerateContent?alt=sse', contents)).text()).replace(/\r\n/g, '\n'));
+    expect(JSON.parse(tool.at(-1)?.data ?? '{}')).toMatchObject({ candidates: [{ content: { parts: [{ functionCall: { name: 'run_shell_command', args: { command: 'ls' } } }] } }] });
+  });
+
+  it('refuses a wrong key as Google does (400) and answers statuses in Google’s error format', async () => {
+    const refused = await generate('gemini-x:generateContent', contents, 'nope');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } });
+    server.enqueue({ kind: 'status', status: 429 });
+    expect(await (await generate('gemini-x:generateContent', contents)).json()).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+    expect((await generate('gemini-x:countTokens', contents)).status).toBe(404);
   });
 });
 

@@ -5,8 +5,9 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * Local stand-ins for LLM providers that speak the real wire protocols: OpenAI chat completions and
- * Anthropic messages, streaming (server-sent events) and not. Tests script each reply: an answer in
+ * Local stand-ins for LLM providers that speak the real wire protocols: OpenAI chat completions (and,
+ * on the same server, the Responses API and the model list), Anthropic messages and Gemini's
+ * generateContent, streaming (server-sent events) and not. Tests script each reply: an answer in
  * pieces, a tool call, an error status, a hang, a dropped connection, a stream cut short or an error
  * mid-stream.
  */
@@ -49,19 +50,27 @@ interface ToolCall {
   text: string | undefined;
 }
 
-export type FakeProtocol = 'openai' | 'anthropic';
+export type FakeProtocol = 'openai' | 'anthropic' | 'gemini';
+
+/** Which API of its server a request called. */
+export type FakeApi = 'chat_completions' | 'responses' | 'messages' | 'generate_content';
 
 export interface FakeRequest {
   protocol: FakeProtocol;
+  api: FakeApi;
   path: string;
+  /** The query string as sent (`?beta=true`, `?alt=sse`), or ''. */
+  search: string;
   headers: IncomingHttpHeaders;
   /** The parsed JSON body. */
   body: Record<string, unknown>;
+  /** The body's `model` (Gemini: the model in the path). */
   model: string;
+  /** Gemini: the `streamGenerateContent` method. */
   stream: boolean;
-  /** The last user message's text (a string, or its text blocks joined). */
+  /** The last user message's text (a string, or its text blocks joined; Responses: `input`; Gemini: the last user content's text parts). */
   prompt: string;
-  /** OpenAI: the `system` message; Anthropic: `body.system`. */
+  /** OpenAI: the `system` message; Responses: `instructions`; Anthropic: `body.system`; Gemini: `systemInstruction`. */
   system: string | undefined;
   receivedAt: number;
   /** The client went away before the response was finished (not set when the fake cut it itself). */
@@ -72,7 +81,10 @@ export interface FakeRequest {
 
 export interface FakeLlmServer {
   readonly protocol: FakeProtocol;
-  /** What a client is configured with: `…/v1` for OpenAI (it adds /chat/completions); the origin for Anthropic (it adds /v1/messages). */
+  /**
+   * What a client is configured with: `…/v1` for OpenAI (it adds /chat/completions, /responses or
+   * /models); the origin for Anthropic (it adds /v1/messages) and Gemini (it adds /v1beta/models/…).
+   */
   readonly url: string;
   /** Requests that passed routing, auth and JSON parsing, in arrival order. */
   readonly requests: FakeRequest[];
@@ -95,8 +107,13 @@ export interface FakeLlmServer {
 }
 
 export interface FakeLlmServerOptions {
-  /** When set, requests must carry it (OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key`), else 401. */
+  /**
+   * When set, requests must carry it (OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key`, else
+   * 401; Gemini: `x-goog-api-key`, else 400 as Google answers a bad key).
+   */
   apiKey?: string;
+  /** OpenAI: the ids `GET /v1/models` lists (default: `model-1`). */
+  models?: string[];
   /** Default 0: a free port. The host is always 127.0.0.1. */
   port?: number;
 }
@@ -104,12 +121,18 @@ export interface FakeLlmServerOptions {
 /** The fake agent CLI: see the script for its flags. It ships next to this file (ts-jest and tsx run from source). */
 export const FAKE_AGENT_CLI_PATH = join(__dirname, 'fake-agent-cli.sh');
 
+/** Chat completions at `/v1/chat/completions`, the Responses API at `/v1/responses`, the model list at `GET /v1/models`. */
 export function startFakeOpenAiServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
-  return startFake(openAiProtocol, options);
+  return startFake([openAiProtocol, openAiResponsesProtocol], options);
 }
 
 export function startFakeAnthropicServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
-  return startFake(anthropicProtocol, options);
+  return startFake([anthropicProtocol], options);
+}
+
+/** `POST /v1beta/models/{model}:generateContent`, and `:streamGenerateContent` (SSE with `?alt=sse`, as Gemini CLI asks). */
+export function startFakeGeminiServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
+  return startFake([geminiProtocol], options);
 }
 
 /** A request the fake is answering, with what it needs beyond the public record. */
@@ -124,12 +147,12 @@ interface Exchange {
   cut: () => void;
 }
 
-/** What differs between the two protocols. */
+/** What differs between the protocols. */
 interface Protocol {
   name: FakeProtocol;
-  path: string;
-  /** Base URL as clients are configured with it, from the server's origin. */
-  baseUrl(origin: string): string;
+  api: FakeApi;
+  /** Whether a POST to this path is this protocol's; Gemini also reads the model and the method from it. */
+  match(pathname: string): { model?: string; stream?: boolean } | null;
   authorized(headers: IncomingHttpHeaders, apiKey: string): boolean;
   /** Problems with the request's headers beyond auth (Anthropic requires its version header). */
   headerProblem(headers: IncomingHttpHeaders): string | null;
@@ -138,6 +161,8 @@ interface Protocol {
   unauthorizedMessage: string;
   /** The error type of `stream-error` when the reply names none. */
   streamErrorType: string;
+  /** The status of a request without the right key (Gemini answers 400). */
+  unauthorizedStatus?: number;
   newId(): string;
   system(body: Record<string, unknown>): string | undefined;
   answer(exchange: Exchange, text: string): unknown;
@@ -153,8 +178,8 @@ interface Protocol {
 
 const openAiProtocol: Protocol = {
   name: 'openai',
-  path: '/v1/chat/completions',
-  baseUrl: (origin) => `${origin}/v1`,
+  api: 'chat_completions',
+  match: (pathname) => (pathname === '/v1/chat/completions' ? {} : null),
   authorized: (headers, apiKey) => headers.authorization === `Bearer ${apiKey}`,
   headerProblem: () => null,
   errorBody: (status, message, type) => ({
@@ -177,7 +202,7 @@ const openAiProtocol: Protocol = {
   }),
   streamOpening: (exchange) => [openAiChunk(exchange, { role: 'assistant', content: '' }, null)],
   streamPiece: (exchange, piece) => openAiChunk(exchange, { content: piece }, null),
-  streamClosing: (exchange) => [openAiChunk(exchange, {}, 'stop'), 'data: [DONE]\n\n'],
+  streamClosing: (exchange, text) => [openAiChunk(exchange, {}, 'stop'), ...openAiUsageChunk(exchange, tokens(text)), 'data: [DONE]\n\n'],
   streamError: (type, message) => `data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n`,
   newToolCallId: () => `call_${randomBytes(12).toString('hex')}`,
   toolAnswer: ({ id, request }, call) => {
@@ -202,14 +227,104 @@ const openAiProtocol: Protocol = {
     openAiChunk(exchange, { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null),
     ...splitInto(JSON.stringify(call.input), 3).map((piece) => openAiChunk(exchange, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)),
     openAiChunk(exchange, {}, 'tool_calls'),
+    ...openAiUsageChunk(exchange, tokens(JSON.stringify(call.input))),
     'data: [DONE]\n\n',
+  ],
+};
+
+/**
+ * The Responses API (what Codex speaks): `input` as a string or a list of items, `instructions`,
+ * function tools; streamed as typed events (`response.created` … `response.completed`, whose
+ * response carries the usage).
+ */
+const openAiResponsesProtocol: Protocol = {
+  name: 'openai',
+  api: 'responses',
+  match: (pathname) => (pathname === '/v1/responses' ? {} : null),
+  authorized: openAiProtocol.authorized,
+  headerProblem: () => null,
+  errorBody: openAiProtocol.errorBody,
+  unauthorizedMessage: openAiProtocol.unauthorizedMessage,
+  streamErrorType: 'server_error',
+  newId: () => `resp_${randomBytes(12).toString('hex')}`,
+  system: (body) => (typeof body['instructions'] === 'string' ? body['instructions'] : undefined),
+  answer: (exchange, text) => responseObject(exchange, 'completed', [messageItem(exchange, text, 'completed')], text),
+  streamOpening: (exchange) => [
+    responseEvent(exchange, 'response.created', { response: responseObject(exchange, 'in_progress', [], null) }),
+    responseEvent(exchange, 'response.in_progress', { response: responseObject(exchange, 'in_progress', [], null) }),
+    responseEvent(exchange, 'response.output_item.added', { output_index: 0, item: messageItem(exchange, null, 'in_progress') }),
+    responseEvent(exchange, 'response.content_part.added', { item_id: messageIdOf(exchange), output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }),
+  ],
+  streamPiece: (exchange, piece) =>
+    responseEvent(exchange, 'response.output_text.delta', { item_id: messageIdOf(exchange), output_index: 0, content_index: 0, delta: piece }),
+  streamClosing: (exchange, text) => [
+    responseEvent(exchange, 'response.output_text.done', { item_id: messageIdOf(exchange), output_index: 0, content_index: 0, text }),
+    responseEvent(exchange, 'response.content_part.done', { item_id: messageIdOf(exchange), output_index: 0, content_index: 0, part: { type: 'output_text', text, annotations: [] } }),
+    responseEvent(exchange, 'response.output_item.done', { output_index: 0, item: messageItem(exchange, text, 'completed') }),
+    responseEvent(exchange, 'response.completed', { response: responseObject(exchange, 'completed', [messageItem(exchange, text, 'completed')], text) }),
+  ],
+  streamError: (type, message) => sse('error', { type: 'error', code: type, message, param: null }),
+  newToolCallId: () => `call_${randomBytes(12).toString('hex')}`,
+  toolAnswer: (exchange, call) => responseObject(exchange, 'completed', functionCallItems(exchange, call, 'completed'), JSON.stringify(call.input)),
+  toolStream: (exchange, call) => {
+    const items = functionCallItems(exchange, call, 'completed');
+    const fc = items.at(-1) as { id: string; arguments: string };
+    const index = items.length - 1;
+    return [
+      responseEvent(exchange, 'response.created', { response: responseObject(exchange, 'in_progress', [], null) }),
+      ...(call.text
+        ? [
+            responseEvent(exchange, 'response.output_item.added', { output_index: 0, item: messageItem(exchange, null, 'in_progress') }),
+            responseEvent(exchange, 'response.output_text.delta', { item_id: messageIdOf(exchange), output_index: 0, content_index: 0, delta: call.text }),
+            responseEvent(exchange, 'response.output_item.done', { output_index: 0, item: items[0] }),
+          ]
+        : []),
+      responseEvent(exchange, 'response.output_item.added', { output_index: index, item: { ...fc, arguments: '', status: 'in_progress' } }),
+      ...splitInto(fc.arguments, 3).map((piece) => responseEvent(exchange, 'response.function_call_arguments.delta', { item_id: fc.id, output_index: index, delta: piece })),
+      responseEvent(exchange, 'response.function_call_arguments.done', { item_id: fc.id, output_index: index, arguments: fc.arguments }),
+      responseEvent(exchange, 'response.output_item.done', { output_index: index, item: fc }),
+      responseEvent(exchange, 'response.completed', { response: responseObject(exchange, 'completed', items, fc.arguments) }),
+    ];
+  },
+};
+
+/** Gemini's generateContent: `contents` of `parts`, tools as `functionDeclarations`, answers as candidates. */
+const geminiProtocol: Protocol = {
+  name: 'gemini',
+  api: 'generate_content',
+  match: (pathname) => {
+    const found = /^\/v1beta\/models\/([^/:]+(?:\/[^/:]+)*):(generateContent|streamGenerateContent)$/.exec(pathname);
+    return found ? { model: decodeURIComponent(found[1] ?? ''), stream: found[2] === 'streamGenerateContent' } : null;
+  },
+  authorized: (headers, apiKey) => headers['x-goog-api-key'] === apiKey,
+  headerProblem: () => null,
+  errorBody: (status, message, type) => ({ error: { code: status, message, status: type ?? geminiStatus(status) } }),
+  unauthorizedMessage: 'API key not valid. Please pass a valid API key.',
+  unauthorizedStatus: 400,
+  streamErrorType: 'UNAVAILABLE',
+  newId: () => randomBytes(12).toString('base64url'),
+  system: (body) => {
+    const instruction = body['systemInstruction'];
+    return isRecord(instruction) ? partsText(instruction['parts']) : undefined;
+  },
+  answer: (exchange, text) => geminiChunk(exchange, [{ text }], 'STOP', tokens(text)),
+  streamOpening: () => [],
+  streamPiece: (exchange, piece) => geminiSse(geminiChunk(exchange, [{ text: piece }], null, null)),
+  streamClosing: (exchange, text) => [geminiSse(geminiChunk(exchange, [{ text: '' }], 'STOP', tokens(text)))],
+  streamError: (type, message) => geminiSse({ error: { code: 503, message, status: type } }),
+  newToolCallId: () => `call_${randomBytes(6).toString('hex')}`,
+  toolAnswer: (exchange, call) =>
+    geminiChunk(exchange, [...(call.text ? [{ text: call.text }] : []), { functionCall: { name: call.name, args: call.input } }], 'STOP', tokens(JSON.stringify(call.input))),
+  toolStream: (exchange, call) => [
+    ...(call.text ? [geminiSse(geminiChunk(exchange, [{ text: call.text }], null, null))] : []),
+    geminiSse(geminiChunk(exchange, [{ functionCall: { name: call.name, args: call.input } }], 'STOP', tokens(JSON.stringify(call.input)))),
   ],
 };
 
 const anthropicProtocol: Protocol = {
   name: 'anthropic',
-  path: '/v1/messages',
-  baseUrl: (origin) => origin,
+  api: 'messages',
+  match: (pathname) => (pathname === '/v1/messages' ? {} : null),
   authorized: (headers, apiKey) => headers['x-api-key'] === apiKey,
   headerProblem: (headers) => (headers['anthropic-version'] ? null : 'anthropic-version: header is required'),
   errorBody: (status, message, type) => ({ type: 'error', error: { type: type ?? anthropicErrorType(status), message } }),
@@ -287,7 +402,8 @@ const anthropicProtocol: Protocol = {
   },
 };
 
-async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Promise<FakeLlmServer> {
+async function startFake(protocols: Protocol[], options: FakeLlmServerOptions): Promise<FakeLlmServer> {
+  const main = protocols[0] as Protocol;
   const requests: FakeRequest[] = [];
   const queue: FakeReply[] = [];
   let decide: ((request: FakeRequest, index: number) => FakeReply) | undefined;
@@ -313,12 +429,20 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
     res.setHeader('request-id', `req_${randomBytes(12).toString('hex')}`);
     res.setHeader('x-request-id', `req_${randomBytes(12).toString('hex')}`);
     const url = new URL(req.url ?? '/', 'http://fake');
-    if (req.method !== 'POST' || url.pathname !== protocol.path) {
-      const message = protocol.name === 'openai' ? `Invalid URL (${req.method} ${url.pathname})` : 'Not Found';
-      return sendJson(res, 404, protocol.errorBody(404, message));
+    if (main.name === 'openai' && req.method === 'GET' && url.pathname === '/v1/models') {
+      if (options.apiKey !== undefined && !main.authorized(req.headers, options.apiKey)) return sendJson(res, 401, main.errorBody(401, main.unauthorizedMessage));
+      const data = (options.models ?? ['model-1']).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' }));
+      return sendJson(res, 200, { object: 'list', data });
     }
+    const matched = req.method === 'POST' ? protocols.map((p) => ({ protocol: p, found: p.match(url.pathname) })).find((m) => m.found) : undefined;
+    if (!matched?.found) {
+      const message = main.name === 'openai' ? `Invalid URL (${req.method} ${url.pathname})` : main.name === 'gemini' ? 'Not Found' : 'Not Found';
+      return sendJson(res, 404, main.errorBody(404, message));
+    }
+    const { protocol, found } = matched;
     if (options.apiKey !== undefined && !protocol.authorized(req.headers, options.apiKey)) {
-      return sendJson(res, 401, protocol.errorBody(401, protocol.unauthorizedMessage));
+      const status = protocol.unauthorizedStatus ?? 401;
+      return sendJson(res, status, protocol.errorBody(status, protocol.unauthorizedMessage));
     }
     const headerProblem = protocol.headerProblem(req.headers);
     if (headerProblem) return sendJson(res, 400, protocol.errorBody(400, headerProblem));
@@ -327,11 +451,13 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
 
     const request: FakeRequest = {
       protocol: protocol.name,
+      api: protocol.api,
       path: url.pathname,
+      search: url.search,
       headers: req.headers,
       body,
-      model: typeof body['model'] === 'string' ? body['model'] : '',
-      stream: body['stream'] === true,
+      model: found.model ?? (typeof body['model'] === 'string' ? body['model'] : ''),
+      stream: found.stream ?? body['stream'] === true,
       prompt: lastUserText(body),
       system: protocol.system(body),
       receivedAt: Date.now(),
@@ -386,7 +512,7 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
       if (check()) return resolve();
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`fake ${protocol.name} server at ${origin}: ${what} within ${timeoutMs} ms (${requests.length} requests so far)`));
+        reject(new Error(`fake ${main.name} server at ${origin}: ${what} within ${timeoutMs} ms (${requests.length} requests so far)`));
       }, timeoutMs);
       const listener = () => {
         if (!check()) return;
@@ -398,8 +524,8 @@ async function startFake(protocol: Protocol, options: FakeLlmServerOptions): Pro
     });
 
   return {
-    protocol: protocol.name,
-    url: protocol.baseUrl(origin),
+    protocol: main.name,
+    url: main.name === 'openai' ? `${origin}/v1` : origin,
     requests,
     get inFlight() {
       return inFlight;
@@ -540,9 +666,29 @@ function messagesOf(body: Record<string, unknown>): Array<Record<string, unknown
   return Array.isArray(messages) ? messages.filter(isRecord) : [];
 }
 
+/** The last user turn's text: chat `messages`, Responses `input` (a string or items), Gemini `contents`. */
 function lastUserText(body: Record<string, unknown>): string {
+  const input = body['input'];
+  if (typeof input === 'string') return input;
+  if (Array.isArray(input)) {
+    const user = input.filter(isRecord).findLast((item) => item['role'] === 'user' && (item['type'] === undefined || item['type'] === 'message'));
+    return user ? textOf(user['content']) : '';
+  }
+  if (Array.isArray(body['contents'])) {
+    const user = body['contents'].filter(isRecord).findLast((content) => content['role'] === 'user' || content['role'] === undefined);
+    return user ? (partsText(user['parts']) ?? '') : '';
+  }
   const user = messagesOf(body).findLast((message) => message['role'] === 'user');
   return user ? textOf(user['content']) : '';
+}
+
+/** Gemini's `parts`: their text joined (function calls and responses have none). */
+function partsText(parts: unknown): string | undefined {
+  if (!Array.isArray(parts)) return undefined;
+  return parts
+    .filter(isRecord)
+    .map((part) => (typeof part['text'] === 'string' ? part['text'] : ''))
+    .join('');
 }
 
 /** A string, or the text blocks of a content array (both protocols allow either). */
@@ -551,7 +697,7 @@ function textOf(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content
     .filter(isRecord)
-    .map((block) => (block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : ''))
+    .map((block) => ((block['type'] === 'text' || block['type'] === 'input_text') && typeof block['text'] === 'string' ? block['text'] : ''))
     .join('');
 }
 
@@ -564,6 +710,94 @@ function openAiChunk({ id, request }: Exchange, delta: Record<string, unknown>, 
     choices: [{ index: 0, delta, finish_reason: finishReason }],
   };
   return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/** The usage chunk OpenAI streams last (no choices) when the request asked for it (`stream_options.include_usage`). */
+function openAiUsageChunk({ id, request }: Exchange, completionTokens: number): string[] {
+  const options = request.body['stream_options'];
+  if (!isRecord(options) || options['include_usage'] !== true) return [];
+  const promptTokens = tokens(request.prompt);
+  const chunk = {
+    id,
+    object: 'chat.completion.chunk',
+    created: unixSeconds(),
+    model: request.model,
+    choices: [],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+  return [`data: ${JSON.stringify(chunk)}\n\n`];
+}
+
+/** Responses API events carry a sequence number, counted per response. */
+const responseSequences = new WeakMap<Exchange, number>();
+
+function responseEvent(exchange: Exchange, type: string, fields: Record<string, unknown>): string {
+  const sequence = responseSequences.get(exchange) ?? 0;
+  responseSequences.set(exchange, sequence + 1);
+  return sse(type, { type, sequence_number: sequence, ...fields });
+}
+
+function messageIdOf(exchange: Exchange): string {
+  return `msg_${exchange.id.slice('resp_'.length)}`;
+}
+
+function messageItem(exchange: Exchange, text: string | null, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return {
+    id: messageIdOf(exchange),
+    type: 'message',
+    status,
+    role: 'assistant',
+    content: text === null ? [] : [{ type: 'output_text', text, annotations: [] }],
+  };
+}
+
+function functionCallItems(exchange: Exchange, call: ToolCall, status: 'completed'): Array<Record<string, unknown>> {
+  return [
+    ...(call.text ? [messageItem(exchange, call.text, status)] : []),
+    { id: `fc_${call.id.replace(/^call_/, '')}`, type: 'function_call', status, call_id: call.id, name: call.name, arguments: JSON.stringify(call.input) },
+  ];
+}
+
+/** A Responses API `response` object; `answered` (the text the usage counts) null while it is in progress. */
+function responseObject({ id, request }: Exchange, status: string, output: unknown[], answered: string | null): Record<string, unknown> {
+  const input = tokens(request.prompt);
+  return {
+    id,
+    object: 'response',
+    created_at: unixSeconds(),
+    status,
+    model: request.model,
+    output,
+    usage: answered === null ? null : { input_tokens: input, output_tokens: tokens(answered), total_tokens: input + tokens(answered) },
+  };
+}
+
+/** One GenerateContentResponse; usage only on the last chunk of a stream (and on a whole answer). */
+function geminiChunk({ id, request }: Exchange, parts: unknown[], finishReason: string | null, outputTokens: number | null): Record<string, unknown> {
+  const prompt = tokens(request.prompt);
+  return {
+    candidates: [{ content: { role: 'model', parts }, index: 0, ...(finishReason ? { finishReason } : {}) }],
+    ...(outputTokens === null ? {} : { usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: outputTokens, totalTokenCount: prompt + outputTokens } }),
+    modelVersion: request.model,
+    responseId: id,
+  };
+}
+
+function geminiSse(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\r\n\r\n`;
+}
+
+const GEMINI_STATUSES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+
+function geminiStatus(status: number): string {
+  return GEMINI_STATUSES[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
 }
 
 function sse(event: string, data: unknown): string {
