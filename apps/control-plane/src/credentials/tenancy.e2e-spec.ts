@@ -106,9 +106,17 @@ describe('tenancy', () => {
       const used = await issue(a, { name: 'used' });
       const unused = await issue(a, { name: 'unused' });
       await b.sdk(used.token).agent.runs.list();
-      const response = await b.request('/api/v1/admin/tenant-keys', { token: a.adminKey });
-      expect(response.status).toBe(200);
-      const { tenant_keys } = (await response.json()) as { tenant_keys: IssuedKey[] };
+      // last_used_at is written beside the request, not before its answer: wait for it.
+      const listKeys = async () => {
+        const response = await b.request('/api/v1/admin/tenant-keys', { token: a.adminKey });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { tenant_keys: IssuedKey[] }).tenant_keys;
+      };
+      let tenant_keys = await listKeys();
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !tenant_keys.find((key) => key.id === used.id)?.last_used_at; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        tenant_keys = await listKeys();
+      }
       const byId = new Map(tenant_keys.map((key) => [key.id, key]));
       expect(byId.get(used.id)).toEqual({ id: used.id, name: 'used', tenant: used.tenant, created_at: used.created_at, last_used_at: expect.any(String) });
       expect(byId.get(unused.id)?.last_used_at).toBeNull();

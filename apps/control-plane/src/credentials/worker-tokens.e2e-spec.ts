@@ -57,7 +57,12 @@ describe('worker tokens', () => {
     expect(await upgrade(issued.token, 'a')).toBe(403);
     expect(await upgrade(issued.token, 'build-8')).toBe(403);
 
-    const listed = await (await cp.request('/api/v1/admin/worker-tokens')).json();
+    // last_used_at is written after the connection is let in, without holding it up: wait for it.
+    let listed = await (await cp.request('/api/v1/admin/worker-tokens')).json();
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !listed.worker_tokens.some((t: { id: string; last_used_at: string | null }) => t.id === issued.id && t.last_used_at); ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      listed = await (await cp.request('/api/v1/admin/worker-tokens')).json();
+    }
     expect(listed.worker_tokens).toContainEqual({ id: issued.id, worker_id: 'build-7', created_at: issued.created_at, last_used_at: expect.any(String) });
     expect(JSON.stringify(listed)).not.toContain(issued.token);
 
