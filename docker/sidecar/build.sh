@@ -41,6 +41,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 install -m 0755 "$here/entrypoint.sh" "$root/entrypoint.sh"
 install -m 0755 "$here/git-credential.sh" "$root/git-credential.sh"
+install -m 0755 "$here/oz-room" "$root/oz-room"
 cp "$here/Dockerfile" "$context/Dockerfile"
 
 started=$(date +%s)

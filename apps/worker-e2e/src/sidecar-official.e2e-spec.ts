@@ -30,14 +30,16 @@ describe('the sidecar, materialised the official way', () => {
     removeWorkspaces(runs);
   });
 
-  it('lands the image root at /agent: the entrypoint and its helper, a static busybox with sh and tar, root in /etc/passwd', () => {
-    const listing = inSidecar('cd /agent && ls entrypoint.sh git-credential.sh bin/busybox bin/sh bin/tar bin/wget bin/timeout bin/awk && cat etc/passwd && test -x entrypoint.sh && test -x git-credential.sh && echo ok');
+  it('lands the image root at /agent: the entrypoint and its helpers, a static busybox with sh and tar, root in /etc/passwd', () => {
+    const listing = inSidecar(
+      'cd /agent && ls entrypoint.sh git-credential.sh oz-room bin/busybox bin/sh bin/tar bin/wget bin/timeout bin/awk && cat etc/passwd && test -x entrypoint.sh && test -x git-credential.sh && test -x oz-room && echo ok',
+    );
     expect(listing).toContain('root:x:0:0:');
     expect(listing.trim().endsWith('ok')).toBe(true);
     // It runs in an image with no libraries at all: statically linked.
     expect(inSidecar('/agent/bin/busybox echo static')).toBe('static\n');
     // The entrypoint's shebang is the sidecar's own shell, so it needs nothing from the task image.
-    expect(inSidecar('head -1 /agent/entrypoint.sh; head -1 /agent/git-credential.sh')).toBe('#!/agent/bin/sh\n#!/agent/bin/sh\n');
+    expect(inSidecar('head -1 /agent/entrypoint.sh; head -1 /agent/git-credential.sh; head -1 /agent/oz-room')).toBe('#!/agent/bin/sh\n#!/agent/bin/sh\n#!/agent/bin/sh\n');
     // The image says what it is for the official worker: sh and tar run as root.
     expect(execFileSync('docker', ['run', '--rm', '--network', 'none', '--user', 'root', '--entrypoint', '/bin/sh', SIDECAR_IMAGE, '-c', 'id -u; readlink /bin/sh; readlink /bin/tar'], { encoding: 'utf8' })).toBe('0\nbusybox\nbusybox\n');
   });

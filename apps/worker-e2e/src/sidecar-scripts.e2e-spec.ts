@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
  * `shellcheck` package; `.ci/run` installs it).
  */
 const ROOT = resolve(__dirname, '../../..');
-const SIDECAR_SCRIPTS = ['docker/sidecar/entrypoint.sh', 'docker/sidecar/git-credential.sh'];
+const SIDECAR_SCRIPTS = ['docker/sidecar/entrypoint.sh', 'docker/sidecar/git-credential.sh', 'docker/sidecar/oz-room'];
 const BUILD_SCRIPTS = [
   'docker/sidecar/build.sh',
   'docker/task-images/default/build.sh',

@@ -17,7 +17,11 @@ export const WORKSPACE_OPENAPI: OpenApiOptions = {
     builder
       .addCookieAuth('oz_session')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The session token (X-Session-Token of signup and login)' })
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Agent-Key' }, 'agent-key'),
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Agent-Key' }, 'agent-key')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: "An agent run's room callback token (oz_room_…, OZ_ROOM_TOKEN in its task container): its own room and run only, while the run is unfinished" },
+        'room-callback-token',
+      ),
 };
 
 /** JSON stays under /api (the dashboard is served at /); health is where load balancers look for it. */

@@ -148,6 +148,8 @@ const AGENT_KEY_ROUTES: Omit<Attempt, 'status'>[] = [
   { route: 'POST /api/agent/tasks', body: { room_id: ':aRoom', title: 'task via session' } },
   { route: 'GET /api/agent/tasks?roomId=:aRoom' },
   { route: 'PATCH /api/agent/tasks/:aTask', body: { title: 'edited via session' } },
+  { route: 'POST /api/agent/tasks/:aTask', body: { title: 'edited via session' } },
+  { route: 'POST /api/agent/messages', body: { room_id: ':aRoom', agent_id: ':aAgent', content: 'via session' } },
   { route: 'POST /api/agent/notifications', body: { room_id: ':aRoom', agent_id: ':aAgent', message: 'via session' } },
   { route: 'POST /api/agent-response', body: { taskId: ':aRun', response: 'via session' } },
 ];
@@ -507,6 +509,8 @@ describe('workspace API tenant isolation', () => {
       expect(create.status).toBe(400);
       const assign = await agentRoute('PATCH', `/api/agent/tasks/${world.aTask}`, { assignee_id: world.bAgent });
       expect(assign.status).toBe(400);
+      const say = await agentRoute('POST', '/api/agent/messages', { room_id: world.aRoom, agent_id: world.bAgent, content: 'from B agent' });
+      expect(say.status).toBe(404);
     });
   });
 

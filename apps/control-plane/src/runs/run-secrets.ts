@@ -4,9 +4,15 @@ import { withMcpSecrets, type McpSecrets } from '../common/secrets/mcp-secrets';
 import { SecretBox, secretContext } from '../common/secrets/secret-box';
 import { RunsRepository } from './runs.repository';
 
+/** What a worker gets of a run's sealed parts, or which part did not open. */
+export type WorkerSecrets =
+  | { agentConfig: AmbientAgentConfig; taskEnv: Record<string, string> }
+  | { unopened: 'the MCP secrets of its config' | 'its task_env' };
+
 /**
- * The sealed part of a run: its MCP servers' headers and env values (`runs.mcp_secrets_ciphertext`,
- * sealed for that run's id). Stored and shown as "<redacted>"; opened only for the worker assignment.
+ * The sealed parts of a run, each sealed for that run's id: its MCP servers' headers and env values
+ * (`runs.mcp_secrets_ciphertext`) and its `task_env` values (`runs.task_env_ciphertext`). Stored and
+ * shown as "<redacted>"; opened only for the worker assignment.
  */
 @Injectable()
 export class RunSecrets {
@@ -19,19 +25,29 @@ export class RunSecrets {
     return secrets ? this.box.seal(JSON.stringify(secrets), secretContext('runs', 'mcp_secrets', runId)) : null;
   }
 
+  sealTaskEnv(runId: string, taskEnv: Record<string, string> | null): string | null {
+    return taskEnv ? this.box.seal(JSON.stringify(taskEnv), secretContext('runs', 'task_env', runId)) : null;
+  }
+
   /**
-   * The run's config as its worker needs it, secrets included; null when they do not open (the key or
-   * the ciphertext changed). A failing database query throws.
+   * The run's config as its worker needs it, MCP secrets included, and its task_env opened (the
+   * assignment's env_vars get them). A part that does not open (the key or the ciphertext changed) is
+   * named; a failing database query throws.
    */
-  async agentConfigForWorker(runId: string, agentConfig: AmbientAgentConfig): Promise<AmbientAgentConfig | null> {
-    const sealed = await this.runs.findMcpSecretsCiphertext(runId);
-    if (!sealed) return agentConfig;
-    let secrets: McpSecrets;
+  async forWorker(runId: string, agentConfig: AmbientAgentConfig): Promise<WorkerSecrets> {
+    const sealed = await this.runs.findSealed(runId);
+    let secrets: McpSecrets | null = null;
+    let taskEnv: Record<string, string> = {};
     try {
-      secrets = JSON.parse(this.box.open(sealed, secretContext('runs', 'mcp_secrets', runId))) as McpSecrets;
+      if (sealed.mcpSecrets) secrets = JSON.parse(this.box.open(sealed.mcpSecrets, secretContext('runs', 'mcp_secrets', runId))) as McpSecrets;
     } catch {
-      return null;
+      return { unopened: 'the MCP secrets of its config' };
     }
-    return withMcpSecrets(agentConfig, secrets);
+    try {
+      if (sealed.taskEnv) taskEnv = JSON.parse(this.box.open(sealed.taskEnv, secretContext('runs', 'task_env', runId))) as Record<string, string>;
+    } catch {
+      return { unopened: 'its task_env' };
+    }
+    return { agentConfig: withMcpSecrets(agentConfig, secrets), taskEnv };
   }
 }

@@ -68,13 +68,20 @@ export class RunEntity {
   @Column({ type: 'boolean', default: false })
   team!: boolean;
 
-  /** As shown: every MCP server header and env value is "<redacted>" (the values are in mcpSecretsCiphertext). */
+  /**
+   * As shown: every MCP server header and env value and every `task_env` value is "<redacted>" (the
+   * values are in mcpSecretsCiphertext and taskEnvCiphertext).
+   */
   @Column({ name: 'agent_config', type: 'jsonb' })
   agentConfig!: AmbientAgentConfig;
 
   /** The MCP servers' headers and env values, sealed (see RunSecrets); null when there are none. */
   @Column({ name: 'mcp_secrets_ciphertext', type: 'text', nullable: true, select: false })
   mcpSecretsCiphertext!: string | null;
+
+  /** The `task_env` values, sealed (see RunSecrets); null when there are none. */
+  @Column({ name: 'task_env_ciphertext', type: 'text', nullable: true, select: false })
+  taskEnvCiphertext!: string | null;
 
   /** Attached images can be large, so they are only read when needed. */
   @Column({ type: 'jsonb', nullable: true, select: false })

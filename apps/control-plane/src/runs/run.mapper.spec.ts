@@ -23,6 +23,7 @@ function run(overrides: Partial<RunEntity> = {}): RunEntity {
     team: false,
     agentConfig: {},
     mcpSecretsCiphertext: null,
+    taskEnvCiphertext: null,
     images: [{ data: 'aW1hZ2U=', mime_type: 'image/png' }],
     artifacts: [],
     sessionLink: null,

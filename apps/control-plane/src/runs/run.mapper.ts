@@ -1,10 +1,11 @@
 import { redactUrlCredentials } from '@oz/server-kit';
 import type { AgentRunResponse, RequestUsageCounts, RunItem, RunRequestUsage } from '@oz/contract';
 import { withoutMcpSecrets } from '../common/secrets/mcp-secrets';
+import { redactedTaskEnv } from '../common/secrets/task-env';
 import type { RunEntity, StoredRequestUsage, StoredUsageCounts } from './run.entity';
 
 /**
- * The run as `viewer` may see it: MCP secrets are "<redacted>" for everyone (so stored), URL
+ * The run as `viewer` may see it: MCP secrets and `task_env` values are "<redacted>" for everyone (so stored), URL
  * credentials never show, and only the admin gets `status_message.detail` and a failed run's provider.
  */
 export function toRunItem(run: RunEntity, viewer: { isAdmin: boolean } = { isAdmin: false }): RunItem {
@@ -18,7 +19,7 @@ export function toRunItem(run: RunEntity, viewer: { isAdmin: boolean } = { isAdm
     updated_at: run.updatedAt.toISOString(),
     started_at: run.startedAt?.toISOString() ?? null,
     source: run.source,
-    agent_config: withoutMcpSecrets(run.agentConfig).config,
+    agent_config: redactedTaskEnv(withoutMcpSecrets(run.agentConfig).config),
     ...(run.skillSpec ? { agent_skill: { full_path: run.skillSpec, name: skillName(run.skillSpec) } } : {}),
     artifacts: run.artifacts,
     conversation_id: run.conversationId,

@@ -110,11 +110,14 @@ export class RunsRepository {
     return inTransaction(this.pool, (client) => check(async (sql, params) => (await client.query(sql, params)).rows));
   }
 
-  /** The sealed MCP secrets of a run (see RunSecrets); null when it has none. */
-  async findMcpSecretsCiphertext(id: string): Promise<string | null> {
-    if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<{ mcp_secrets_ciphertext: string | null }>(`SELECT mcp_secrets_ciphertext FROM runs WHERE id = $1`, [id]);
-    return rows[0]?.mcp_secrets_ciphertext ?? null;
+  /** The sealed parts of a run (see RunSecrets): its MCP secrets and its task_env, each null when it has none. */
+  async findSealed(id: string): Promise<{ mcpSecrets: string | null; taskEnv: string | null }> {
+    if (!isUuid(id)) return { mcpSecrets: null, taskEnv: null };
+    const { rows } = await this.pool.query<{ mcp_secrets_ciphertext: string | null; task_env_ciphertext: string | null }>(
+      `SELECT mcp_secrets_ciphertext, task_env_ciphertext FROM runs WHERE id = $1`,
+      [id],
+    );
+    return { mcpSecrets: rows[0]?.mcp_secrets_ciphertext ?? null, taskEnv: rows[0]?.task_env_ciphertext ?? null };
   }
 
   findById(id: string, tenantKey: string | undefined): Promise<RunEntity | null> {

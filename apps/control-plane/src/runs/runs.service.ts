@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { ownerScope, type Principal } from '../common/auth/principal';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { keepRedactedMcpSecrets, withoutMcpSecrets } from '../common/secrets/mcp-secrets';
+import { withoutTaskEnv } from '../common/secrets/task-env';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from '../config/control-plane.config';
 import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
@@ -53,7 +54,7 @@ export class RunsService {
   /**
    * Creates a run: PENDING when it names an environment (a worker will run it), else QUEUED (the
    * provider router will). With an idempotency key, a retry returns the run the first call made. MCP
-   * server headers and env values are sealed, never stored in the clear. A tenant at one of its
+   * server headers and env values and `task_env` values are sealed, never stored in the clear. A tenant at one of its
    * limits (runs per minute, unfinished runs) is refused with 429 and Retry-After.
    */
   async create(
@@ -70,9 +71,14 @@ export class RunsService {
         { field: 'prompt', message: 'prompt is required unless skill or config.skill_spec is set' },
       ]);
     }
-    const { config: shownConfig, secrets } = withoutMcpSecrets(config);
+    const { config: withoutMcp, secrets } = withoutMcpSecrets(config);
     // A new run has no stored secrets, so a "<redacted>" value (copied from a response) is refused.
     keepRedactedMcpSecrets('config', secrets, null);
+    const { config: shownConfig, taskEnv } = withoutTaskEnv(withoutMcp);
+    if (taskEnv && !config.environment_id) {
+      const problem = 'config.task_env is for worker runs only (their task container gets it): set config.environment_id, or leave task_env out';
+      throw ApiException.badRequest(problem, [{ field: 'config.task_env', message: problem }]);
+    }
     if (config.environment_id && !(await this.environments.isVisible(principal, config.environment_id))) {
       throw ApiException.notFound('Environment', config.environment_id);
     }
@@ -117,6 +123,7 @@ export class RunsService {
       team: request.team ?? false,
       agentConfig: { ...shownConfig },
       mcpSecretsCiphertext: this.secrets.seal(id, secrets),
+      taskEnvCiphertext: this.secrets.sealTaskEnv(id, taskEnv),
       images: request.images?.length ? request.images.map((i) => ({ data: i.data, mime_type: i.mime_type })) : null,
       artifacts: [],
       sessionLink: null,

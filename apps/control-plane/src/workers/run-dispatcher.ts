@@ -9,7 +9,7 @@ import { PgNotifications } from '../database/pg-notifications';
 import type { EnvironmentEntity } from '../environments/environment.entity';
 import { EnvironmentsService } from '../environments/environments.service';
 import { Metrics } from '../metrics/metrics';
-import { RunSecrets } from '../runs/run-secrets';
+import { RunSecrets, type WorkerSecrets } from '../runs/run-secrets';
 import { taskAssignment } from './task-assignment';
 import { WorkerRegistry, type WorkerConnection } from './worker-registry';
 import { WorkerRunsRepository, type DispatchedRun } from './worker-runs.repository';
@@ -108,20 +108,21 @@ export class RunDispatcher implements OnApplicationBootstrap, BeforeApplicationS
     if (!environment) return this.failUnassignable(run, `its environment ${run.environmentId} no longer exists`);
     const envVars = this.secretsOf(environment, run);
     if (!envVars) return this.failUnassignable(run, 'the secrets of its environment cannot be decrypted');
-    // The run's MCP headers/env are stored sealed ("<redacted>" in agent_config); the worker gets them opened.
-    let agentConfig: DispatchedRun['agentConfig'] | null;
+    // The run's MCP headers/env and task_env are stored sealed ("<redacted>" in agent_config); the worker gets them opened.
+    let secrets: WorkerSecrets;
     try {
-      agentConfig = await this.runSecrets.agentConfigForWorker(run.id, run.agentConfig);
+      secrets = await this.runSecrets.forWorker(run.id, run.agentConfig);
     } catch (error) {
       this.logger.error({ err: error, runId: run.id }, 'dispatch.run_secrets_failed');
       return 'not_sent';
     }
-    if (!agentConfig) return this.failUnassignable(run, 'the MCP secrets of its config cannot be decrypted');
+    if ('unopened' in secrets) return this.failUnassignable(run, `${secrets.unopened} cannot be decrypted`);
 
-    const assignment = taskAssignment({ ...run, agentConfig }, environment, envVars, {
+    const assignment = taskAssignment({ ...run, agentConfig: secrets.agentConfig }, environment, envVars, {
       sidecarImage: this.config.workers.sidecarImage,
       taskToken,
       apiBaseUrl: this.config.workers.taskApiBaseUrl,
+      taskEnv: secrets.taskEnv,
     });
     this.registry.hold(connection, run.id);
     try {

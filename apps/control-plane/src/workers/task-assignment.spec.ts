@@ -64,4 +64,13 @@ describe('the task assignment', () => {
     const untold = taskAssignment(run, environment, {}, { sidecarImage: 's', taskToken: 't', apiBaseUrl: null });
     expect(Object.keys(untold.env_vars ?? {})).not.toContain('OZ_API_BASE_URL');
   });
+
+  it('gives the task the run’s task_env, which never stands in for a variable of the control plane’s own', () => {
+    const taskEnv = { OZ_ROOM_API_URL: 'http://workspace:3000/api', OZ_ROOM_TOKEN: 'oz_room_secret' };
+    const assignment = taskAssignment(run, environment, {}, { sidecarImage: 's', taskToken: 'the-task-token', taskEnv });
+    expect(assignment.env_vars).toMatchObject({ ...taskEnv, OZ_TASK_TOKEN: 'the-task-token', OZ_RUN_ID: 'run-1' });
+    // Even a name the contract refuses (a stored row is not trusted) cannot replace the run's own.
+    const forged = taskAssignment(run, environment, {}, { sidecarImage: 's', taskToken: 'the-task-token', taskEnv: { OZ_TASK_TOKEN: 'forged', OZ_RUN_ID: 'other' } });
+    expect(forged.env_vars).toMatchObject({ OZ_TASK_TOKEN: 'the-task-token', OZ_RUN_ID: 'run-1' });
+  });
 });

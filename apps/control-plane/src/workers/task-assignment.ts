@@ -7,13 +7,15 @@ import type { DispatchedRun } from './worker-runs.repository';
  * `envVars`, decrypted only for this message), the variables the sidecar's entrypoint reads, and (an
  * extension the official worker ignores) the execution's time limit. `apiBaseUrl` (the control
  * plane's /api/v1 as tasks reach it) becomes OZ_API_BASE_URL: the gateway and the task's reports.
- * The harness CLI's model is `harness.model_id`, else the run's `model_id`.
+ * The harness CLI's model is `harness.model_id`, else the run's `model_id`. The run's `task_env`
+ * (opened for this message; names start with OZ_ROOM_) comes first, so nothing it holds could ever
+ * stand in for a variable of the control plane's own.
  */
 export function taskAssignment(
   run: DispatchedRun,
   environment: Pick<EnvironmentEntity, 'dockerImage' | 'repos' | 'setupCommands'>,
   envVars: Record<string, string>,
-  options: { sidecarImage: string; taskToken: string; apiBaseUrl?: string | null },
+  options: { sidecarImage: string; taskToken: string; apiBaseUrl?: string | null; taskEnv?: Record<string, string> },
 ): TaskAssignment {
   const model = run.agentConfig.harness?.model_id ?? run.agentConfig.model_id;
   return {
@@ -30,6 +32,7 @@ export function taskAssignment(
     docker_image: environment.dockerImage,
     sidecar_image: options.sidecarImage,
     env_vars: {
+      ...options.taskEnv,
       OZ_TASK_PROMPT: run.prompt,
       OZ_TASK_TOKEN: options.taskToken,
       OZ_RUN_ID: run.id,

@@ -13,6 +13,10 @@ export interface AgentRun extends Omit<AgentRunView, 'created_at' | 'started_at'
   completed_at: Date | null;
   /** The run's last heartbeat: a save of its text, a provider attempt, a wait for a slot, a remote run still working. */
   last_activity_at: Date;
+  /** The sha256 of its room callback token (RunCallbacks); null when it was given none. Never shown. */
+  callback_token_sha256: Buffer | null;
+  /** Writes made with that token so far. */
+  callback_writes: number;
 }
 
 export function agentRunView(run: AgentRun): AgentRunView {

@@ -7,11 +7,12 @@ import { AgentRunsController } from './agent-runs.controller';
 import { AgentRunsRepository } from './agent-runs.repository';
 import { AgentRunsService } from './agent-runs.service';
 import { ReplyWriter } from './reply-writer';
+import { RunCallbacks } from './run-callbacks';
 
 @Module({
   imports: [RoomsModule, MessagesModule, ArtifactsModule],
   controllers: [AgentRunsController],
-  providers: [AgentRunsService, AgentRunsRepository, ActiveRuns, ReplyWriter],
-  exports: [AgentRunsService, ActiveRuns, ReplyWriter],
+  providers: [AgentRunsService, AgentRunsRepository, ActiveRuns, ReplyWriter, RunCallbacks],
+  exports: [AgentRunsService, ActiveRuns, ReplyWriter, RunCallbacks],
 })
 export class AgentRunsModule {}

@@ -122,6 +122,26 @@ export class AgentRunsRepository {
     );
   }
 
+  /** Keeps the sha256 of the run's callback token while the run is in flight; false when it has ended. */
+  async setCallbackToken(runId: string, tokenSha256: Buffer): Promise<boolean> {
+    return (await this.db.affected(`UPDATE agent_runs SET callback_token_sha256 = $2 WHERE id = $1 AND state IN ('QUEUED', 'INPROGRESS')`, [runId, tokenSha256])) > 0;
+  }
+
+  /**
+   * Counts one write made with the run's callback token: `ok` when the run is in flight and below
+   * `max` (one conditional UPDATE, so concurrent writes never pass the limit together), else `ended`
+   * when it is no longer in flight, `exhausted` when it is at `max`.
+   */
+  async chargeCallbackWrite(runId: string, max: number): Promise<'ok' | 'ended' | 'exhausted'> {
+    const charged = await this.db.affected(
+      `UPDATE agent_runs SET callback_writes = callback_writes + 1 WHERE id = $1 AND state IN ('QUEUED', 'INPROGRESS') AND callback_writes < $2`,
+      [runId, max],
+    );
+    if (charged > 0) return 'ok';
+    const row = await this.db.row<{ in_flight: boolean }>(`SELECT state IN ('QUEUED', 'INPROGRESS') AS in_flight FROM agent_runs WHERE id = $1`, [runId]);
+    return row?.in_flight ? 'exhausted' : 'ended';
+  }
+
   async setRemoteRunId(runId: string, remoteRunId: string): Promise<void> {
     await this.db.affected(`UPDATE agent_runs SET remote_run_id = $2, last_activity_at = now() WHERE id = $1`, [runId, remoteRunId]);
   }

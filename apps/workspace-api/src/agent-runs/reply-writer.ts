@@ -86,6 +86,15 @@ export class ReplyWriter {
     await this.messages.endReply(run.reply_message_id, text, 'cancelled');
   }
 
+  /**
+   * A cancelled reply keeps what was written: the text streamed on this replica since the last save
+   * when there is more of it (so the reply never flickers back to its saved prefix), else the saved text.
+   */
+  private keptText(run: AgentRun, saved: string): string {
+    const streamed = this.active.streamedText(run.id);
+    return (streamed.length > saved.length ? streamed : saved) || 'Cancelled.';
+  }
+
   /** Runs already moved to a final state: their replies' final text, their local executions stopped, their rooms told. */
   private async settle(runs: AgentRun[], status: 'cancelled' | 'error'): Promise<void> {
     const rooms = new Set<string>();
@@ -93,7 +102,7 @@ export class ReplyWriter {
       const current = await this.messages.byId(run.reply_message_id);
       if (current) {
         const content =
-          status === 'error' ? `⚠️ ${current.agent?.name ?? 'The agent'} could not reply: ${run.error ?? 'the run stopped'}` : current.content || 'Cancelled.';
+          status === 'error' ? `⚠️ ${current.agent?.name ?? 'The agent'} could not reply: ${run.error ?? 'the run stopped'}` : this.keptText(run, current.content);
         await this.messages.endReply(run.reply_message_id, content, status);
       }
       this.active.abort(run.id, run.error ?? status);

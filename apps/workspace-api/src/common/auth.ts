@@ -10,6 +10,12 @@ export interface SessionUser {
   is_admin: boolean;
 }
 
+/**
+ * Who calls an internal agent route: a trusted caller with `X-Agent-Key` (any room, every id checked),
+ * or an agent run with its room callback token (its own room and run only, acting as its own agent).
+ */
+export type AgentCaller = { kind: 'key' } | { kind: 'run'; runId: string; roomId: string; agentId: string };
+
 export type RouteAccess = 'public' | 'agent-key';
 export const ROUTE_ACCESS = 'oz:access';
 export const SESSION_COOKIE = 'oz_session';
@@ -17,9 +23,17 @@ export const SESSION_COOKIE = 'oz_session';
 /** No login needed (login itself, public share links, health). */
 export const PublicRoute = () => SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess);
 
-/** For external agents: `X-Agent-Key` must equal AGENT_API_KEY; a session is neither needed nor enough. */
+/**
+ * For external agents: `X-Agent-Key` equal to AGENT_API_KEY, or a run's room callback token as a
+ * bearer (`oz_room_…`, scoped to that run's room); a session is neither needed nor enough.
+ */
 export const AgentKeyRoute = () =>
-  applyDecorators(SetMetadata(ROUTE_ACCESS, 'agent-key' satisfies RouteAccess), ApiSecurity('agent-key'), ApiErrorResponses(401, 403));
+  applyDecorators(
+    SetMetadata(ROUTE_ACCESS, 'agent-key' satisfies RouteAccess),
+    ApiSecurity('agent-key'),
+    ApiSecurity('room-callback-token'),
+    ApiErrorResponses(401, 403),
+  );
 
 /**
  * Routes need a session unless marked otherwise (accounts/access.guard.ts); this only documents it:
@@ -30,6 +44,11 @@ export const SessionRoute = () => applyDecorators(ApiCookieAuth(), ApiBearerAuth
 /** The logged-in user of a session route. */
 export const CurrentUser = createParamDecorator(
   (_: unknown, context: ExecutionContext): SessionUser => context.switchToHttp().getRequest<FastifyRequest & { user: SessionUser }>().user,
+);
+
+/** The caller of an internal agent route, as AccessGuard found it. */
+export const CurrentAgentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AgentCaller => context.switchToHttp().getRequest<FastifyRequest & { agentCaller: AgentCaller }>().agentCaller,
 );
 
 /** The session token of a request: a bearer token, else the session cookie. */

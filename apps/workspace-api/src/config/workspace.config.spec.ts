@@ -80,6 +80,26 @@ describe('workspace config', () => {
       }
     });
 
+    it('room callbacks reach this API on 127.0.0.1 only on a loopback bind; OZ_WORKSPACE_PUBLIC_URL says where otherwise', () => {
+      expect(loadWorkspaceConfig({ ...base, HOST: '127.0.0.1', PORT: '3100' }).callbacks).toEqual({ apiUrl: 'http://127.0.0.1:3100/api', maxWritesPerRun: 200 });
+      expect(loadWorkspaceConfig({ ...base, HOST: '0.0.0.0' }).callbacks.apiUrl).toBeNull();
+      // A random port (0) is no address a container could be given.
+      expect(loadWorkspaceConfig({ ...base, HOST: '127.0.0.1', PORT: '0' }).callbacks.apiUrl).toBeNull();
+      expect(
+        loadWorkspaceConfig({ ...base, HOST: '0.0.0.0', OZ_WORKSPACE_PUBLIC_URL: 'http://workspace:3000/', OZ_ROOM_CALLBACK_MAX_WRITES: '5' }).callbacks,
+      ).toEqual({ apiUrl: 'http://workspace:3000/api', maxWritesPerRun: 5 });
+      expect(loadWorkspaceConfig({ ...base, OZ_WORKSPACE_PUBLIC_URL: 'https://oz.example.com/workspace' }).callbacks.apiUrl).toBe('https://oz.example.com/workspace/api');
+    });
+
+    it.each([
+      ['not a URL', 'workspace api', /must be an http\(s\) URL/],
+      ['another scheme', 'ftp://workspace-api', /must be an http:\/\/ or https:\/\/ URL/],
+      ['credentials', 'http://user:secret@workspace-api:3000', /must not carry credentials/],
+      ['a query', 'http://workspace:3000/?x=1', /must have no query or fragment/],
+    ])('names an OZ_WORKSPACE_PUBLIC_URL with %s', (_, url, message) => {
+      expect(problems({ ...base, OZ_WORKSPACE_PUBLIC_URL: url })).toMatch(message);
+    });
+
     it('OZ_SIGNUP and OZ_COOKIE_SECURE override them', () => {
       expect(loadWorkspaceConfig({ ...base, HOST: '0.0.0.0', OZ_SIGNUP: 'open', OZ_COOKIE_SECURE: 'false' })).toMatchObject({
         signup: { mode: 'open' },

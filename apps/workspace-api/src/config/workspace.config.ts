@@ -128,6 +128,19 @@ export class WorkspaceEnv extends ServerEnv {
   @IsString()
   OZ_ENVIRONMENT_ID?: string;
 
+  @describeVariable('Remote mode: this API\'s base URL as task containers reach it (compose: `http://workspace:3000`; Kubernetes: `http://oz-workspace.<namespace>:3000`). Agents running in a worker\'s container get it, with a token for their run alone, to post to their room and its board (`/agent/oz-room`). Default: `http://127.0.0.1:PORT` when HOST is a loopback address (tasks of a worker on this machine using host networking), else none: container agents then cannot post to their room.')
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OZ_WORKSPACE_PUBLIC_URL?: string;
+
+  @describeVariable('Writes (messages, tasks, notifications) one agent run may make with its room callback token, refused ones included; beyond it, 403.')
+  @Transform(toInt)
+  @Min(1)
+  @Max(100_000)
+  @IsInt()
+  OZ_ROOM_CALLBACK_MAX_WRITES = 200;
+
   @describeVariable('Remote mode: how often a run on the control plane is checked for progress.')
   @Transform(toInt)
   @Min(50)
@@ -269,6 +282,11 @@ export interface WorkspaceConfig {
   runner:
     | { mode: 'local'; providers: ProviderSettings }
     | { mode: 'remote'; apiBaseUrl: string; apiKey: string; environmentId: string | null; pollIntervalMs: number };
+  /**
+   * Room callbacks of agents in task containers: this API's `/api` as they reach it (null: none are
+   * offered) and how many writes one run's token may make.
+   */
+  callbacks: { apiUrl: string | null; maxWritesPerRun: number };
   /** The dashboard's control-plane views (remote mode): how often live views poll the control plane. */
   controlPlaneViews: { pollIntervalMs: number };
   /** The built dashboard served at `/`, or null for the API only. */
@@ -319,6 +337,8 @@ export function loadWorkspaceConfig(env: Record<string, string | undefined>): Wo
     const providers = loadCheckedProviderSettings(env, problems);
     if (providers) runner = { mode: 'local', providers };
   }
+  const publicUrl = parsed.OZ_WORKSPACE_PUBLIC_URL ?? (loopback && parsed.PORT > 0 ? `http://127.0.0.1:${parsed.PORT}` : undefined);
+  const callbackApiUrl = publicUrl === undefined ? null : callbackApiUrlOf(publicUrl, problems);
   const webDir = resolveWebDir(parsed.OZ_WEB_DIR, problems);
   if (problems.length > 0 || !runner) {
     throw new ConfigError(`Invalid workspace configuration:\n  - ${problems.join('\n  - ')}`);
@@ -344,6 +364,7 @@ export function loadWorkspaceConfig(env: Record<string, string | undefined>): Wo
     },
     agentApiKey: parsed.AGENT_API_KEY ?? null,
     runner,
+    callbacks: { apiUrl: callbackApiUrl, maxWritesPerRun: parsed.OZ_ROOM_CALLBACK_MAX_WRITES },
     controlPlaneViews: { pollIntervalMs: parsed.OZ_CP_POLL_INTERVAL_MS },
     web: { dir: webDir },
     invocation: {
@@ -371,6 +392,25 @@ export function loadWorkspaceConfig(env: Record<string, string | undefined>): Wo
     maxBodyBytes: parsed.OZ_MAX_BODY_BYTES,
     metricsToken: parsed.OZ_METRICS_TOKEN ?? null,
   };
+}
+
+/**
+ * OZ_WORKSPACE_PUBLIC_URL + `/api`: an http(s) URL with no user-info, query or fragment (it goes into
+ * task containers, and the sidecar's oz-room appends paths to it).
+ */
+function callbackApiUrlOf(publicUrl: string, problems: string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    problems.push(`OZ_WORKSPACE_PUBLIC_URL must be an http(s) URL such as http://workspace:3000 (got "${publicUrl}")`);
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('OZ_WORKSPACE_PUBLIC_URL must be an http:// or https:// URL');
+  else if (url.username || url.password) problems.push('OZ_WORKSPACE_PUBLIC_URL must not carry credentials (agents authenticate with their run\'s token)');
+  else if (url.search || url.hash) problems.push('OZ_WORKSPACE_PUBLIC_URL must have no query or fragment');
+  else return `${url.origin}${url.pathname.replace(/\/+$/, '')}/api`;
+  return null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sleep } from '@oz/server-kit';
+import type { RoomCallback } from '../agent-runs/run-callbacks';
 import type { AgentRow } from '../agents/agent.view';
 import type { NewArtifact } from '../artifacts/artifacts.repository';
 
@@ -9,6 +10,8 @@ export interface RunnerInput {
   system: string;
   /** The room context and the request. */
   prompt: string;
+  /** For a run in a task container: the URL and token with which it posts to its room (null: none). */
+  callback: RoomCallback | null;
   signal: AbortSignal;
   /** The work has really started: which provider answers, or which control-plane run does the work. */
   started(details: { provider?: string; remoteRunId?: string }): Promise<void>;
@@ -51,4 +54,6 @@ export async function waitAlive(ms: number, input: RunnerInput): Promise<void> {
 export abstract class AgentRunner {
   abstract readonly mode: 'local' | 'remote';
   abstract run(input: RunnerInput): Promise<RunnerResult>;
+  /** Whether the agent's runs execute in a worker's task container (which may post to the room itself). */
+  abstract runsInContainer(agent: AgentRow): boolean;
 }

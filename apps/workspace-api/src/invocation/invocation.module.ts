@@ -41,6 +41,7 @@ export class InvocationModule {
     roomReplies.connect({
       admit: (room, userId, content) => invocation.admit(room, userId, content),
       startFor: (room, userId, message) => invocation.onHumanMessage(room, userId, message),
+      startFromRun: (runId, message) => invocation.onAgentMessage(runId, message),
       stopAll: (roomId, reason) => replies.stopInRoom(roomId, reason),
     });
   }

@@ -33,6 +33,14 @@ describe('agent invocation (remote runner, against a running control plane)', ()
       OZ_PROVIDER_CUSTOM_MODEL: 'fake-model',
       OZ_PROVIDER_CUSTOM_BASE_URL: provider.url,
       OZ_PROVIDER_CUSTOM_STREAM: 'true',
+      // More providers on the same fake server, each with its own model, so a request says who it was for.
+      ...Object.fromEntries(
+        ['CODEX', 'KIMI', 'MY_LLM'].flatMap((key) => [
+          [`OZ_PROVIDER_${key}_MODEL`, `${key.toLowerCase()}-configured-model`],
+          [`OZ_PROVIDER_${key}_BASE_URL`, provider.url],
+          [`OZ_PROVIDER_${key}_STREAM`, 'false'],
+        ]),
+      ),
     });
     await waitForHealth(`${cpOrigin}/health`, controlPlane.exit, controlPlane.output);
     ws = await startWorkspace({
@@ -41,6 +49,8 @@ describe('agent invocation (remote runner, against a running control plane)', ()
       OZ_API_BASE_URL: `${cpOrigin}/api/v1`,
       OZ_API_KEY: adminKey,
       OZ_REMOTE_POLL_INTERVAL_MS: '100',
+      // Where task containers would reach this workspace (the harness listens on a random port).
+      OZ_WORKSPACE_PUBLIC_URL: 'http://workspace.test:3000',
     });
     user = await ws.signup('Remy');
   }, 180_000);
@@ -124,6 +134,66 @@ describe('agent invocation (remote runner, against a running control plane)', ()
     expect((await controlPlaneRun(remoteRunId!)).state).toBe('CANCELLED');
     expect((await finalReply(events, run.reply_message_id)).status).toBe('cancelled');
     events.close();
+  });
+
+  /**
+   * The agent's harness is the run's harness.type (official ones) and its model the run's model_id,
+   * so the control plane's provider rules pick what the local runner would: the provider each request
+   * reached says which (they share one fake server, each with its own model).
+   */
+  it.each([
+    // The old config sent model_id "o3" and no harness: OZ_DEFAULT_HARNESS (custom) answered.
+    ['codex', 'o3', { harness: { type: 'codex' }, model_id: 'o3' }, 'codex-configured-model'],
+    ['claude-code', 'my_llm', { harness: { type: 'claude' }, model_id: 'my_llm' }, 'my_llm-configured-model'],
+    ['custom', 'my_llm/big-model', { model_id: 'my_llm/big-model' }, 'big-model'],
+    ['kimi', null, { model_id: 'kimi' }, 'kimi-configured-model'],
+    ['custom', null, { model_id: 'custom' }, 'fake-model'],
+  ])('a %s agent with model %s runs with %j and reaches the provider with %s', async (harness, model, config, providerModel) => {
+    const agent = (await user.request('POST', '/api/agents', { name: `Routed ${harness} ${model ?? 'default'}`.replace(/[^\w -]/g, ' '), harness, model })).body;
+    const room = (await user.request('POST', '/api/rooms', { name: `routing-${agent.id}`, agent_ids: [agent.id] })).body;
+    const events = await SseClient.open(`${ws.origin}/api/events?roomId=${room.id}`, { session: user.session });
+    provider.enqueue({ kind: 'answer', chunks: [`answered for ${providerModel}`] });
+    const run = (await user.request('POST', `/api/rooms/${room.id}/messages`, { content: `@${agent.name} which model?` })).body.runs[0];
+    expect(await finalReply(events, run.reply_message_id)).toMatchObject({ status: 'complete', content: `answered for ${providerModel}` });
+    expect(provider.requests.map((r) => r.model)).toEqual([providerModel]);
+    const remote = await controlPlaneRun((await user.request('GET', `/api/runs/${run.id}`)).body.remote_run_id);
+    expect(remote.agent_config).toEqual({ name: agent.name, ...config });
+    // A provider run has no task container, hence no room callback and no word of oz-room.
+    expect(remote.prompt).not.toContain('oz-room');
+    events.close();
+  });
+
+  it('runs a codex agent in a worker as codex with its model and environment, and gives the task its room callback', async () => {
+    const environment = await (
+      await fetch(`${cpOrigin}/api/v1/environments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'codex-env', docker_image: 'oz-task:codex' }),
+      })
+    ).json();
+    const worker = await connectScriptedWorker(cpOrigin, adminKey, 'workspace-codex-worker');
+    try {
+      const agent = (await user.request('POST', '/api/agents', { name: 'Coder', harness: 'codex', model: 'gpt-5-codex', environment_id: environment.id })).body;
+      const room = (await user.request('POST', '/api/rooms', { name: 'codex-room', agent_ids: [agent.id] })).body;
+      const run = (await user.request('POST', `/api/rooms/${room.id}/messages`, { content: '@Coder refactor it' })).body.runs[0];
+
+      const assignment = await worker.next('task_assignment', 15_000);
+      expect(assignment.docker_image).toBe('oz-task:codex');
+      expect(assignment.env_vars).toMatchObject({ OZ_HARNESS: 'codex', OZ_MODEL_ID: 'gpt-5-codex', OZ_ROOM_API_URL: 'http://workspace.test:3000/api' });
+      expect(assignment.env_vars?.['OZ_ROOM_TOKEN']).toMatch(new RegExp(`^oz_room_${run.id.replaceAll('-', '')}_[A-Za-z0-9_-]{43}$`));
+      expect(assignment.task.agent_config_snapshot).toMatchObject({
+        environment_id: environment.id,
+        harness: { type: 'codex' },
+        model_id: 'gpt-5-codex',
+        task_env: { OZ_ROOM_API_URL: '<redacted>', OZ_ROOM_TOKEN: '<redacted>' },
+      });
+      // The agent is told that it can post to the room.
+      expect(assignment.env_vars?.['OZ_TASK_PROMPT']).toContain('/agent/oz-room say');
+      await worker.send('task_claimed', { task_id: assignment.task_id, worker_id: worker.workerId });
+      await worker.send('task_failed', { task_id: assignment.task_id, message: 'done here' });
+    } finally {
+      await worker.close();
+    }
   });
 
   it('runs an agent with an environment on a worker, and saves the pull request it reports to the room', async () => {

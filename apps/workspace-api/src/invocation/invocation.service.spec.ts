@@ -10,7 +10,7 @@ const RUN_ID = '0b6f1a52-3c1d-4f7e-9a2b-1c2d3e4f5a6b';
 function withRuns(find: AgentRunsService['find'], answer: ReplyWriter['answer']): InvocationService {
   const unused = {} as never;
   const config = loadWorkspaceConfig({ DATABASE_URL: 'postgres://unit@localhost/none' });
-  return new InvocationService(config, unused, { find } as AgentRunsService, { answer } as ReplyWriter, unused, unused, unused, unused, unused, unused);
+  return new InvocationService(config, unused, { find } as AgentRunsService, { answer } as ReplyWriter, unused, unused, unused, unused, unused, unused, unused);
 }
 
 describe('InvocationService.deliverReply (POST /api/agent-response)', () => {

@@ -6,6 +6,7 @@ import { ActiveRuns } from '../agent-runs/active-runs';
 import { agentRunView, type AgentRun } from '../agent-runs/agent-run';
 import { AgentRunsService } from '../agent-runs/agent-runs.service';
 import { ReplyWriter } from '../agent-runs/reply-writer';
+import { RunCallbacks } from '../agent-runs/run-callbacks';
 import { AgentsService } from '../agents/agents.service';
 import { notFound } from '../common/not-found';
 import { WORKSPACE_CONFIG, type WorkspaceConfig } from '../config/workspace.config';
@@ -54,6 +55,7 @@ export class InvocationService implements OnModuleDestroy {
     private readonly messages: MessagesService,
     private readonly tasks: TasksService,
     private readonly events: RoomEvents,
+    private readonly callbacks: RunCallbacks,
   ) {}
 
   /**
@@ -90,6 +92,19 @@ export class InvocationService implements OnModuleDestroy {
   async onHumanMessage(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]> {
     if (room.paused) return [];
     return (await this.invokeMentioned({ room, userId, message, parent: null }, null)).map(agentRunView);
+  }
+
+  /**
+   * The teammates an agent's message mentions, posted with its run's room callback token while the run
+   * works, reply one level deeper than that run (as its reply's mentions would: same caps, and the
+   * unique (parent, agent) pair invokes each of them at most once per run).
+   */
+  async onAgentMessage(runId: string, message: MessageView): Promise<AgentRunView[]> {
+    const run = await this.runs.find(runId);
+    if (!run || (run.state !== 'QUEUED' && run.state !== 'INPROGRESS')) return [];
+    const room = await this.rooms.find(run.room_id);
+    if (!room || room.paused) return [];
+    return (await this.invokeMentioned({ room, userId: run.user_id, message, parent: run }, run.agent_id)).map(agentRunView);
   }
 
   /**
@@ -169,16 +184,19 @@ export class InvocationService implements OnModuleDestroy {
   }
 
   private async execute(run: AgentRun, trigger: Trigger, members: RoomAgentRow[]): Promise<void> {
-    const signal = this.active.start(run.id);
     const stopRunner = () => this.active.abort(run.id, 'no longer in flight');
     const stream = new ReplyStream(run, this.events, this.runs, this.config.invocation.streamFlushMs, stopRunner);
+    const signal = this.active.start(run.id, () => stream.text);
     try {
       const agent = await this.agents.forRun(run.user_id, run.agent_id).catch((error: unknown) => {
         // Its secrets cannot be opened (the server lost its OZ_SECRETS_KEY): say so in the room.
         throw error instanceof SecretsUnavailable ? new RunFailure(error.message) : error;
       });
       if (!agent) throw new RunFailure('The agent was deleted');
+      // An agent in a task container gets a token of this run to post to its room (oz-room).
+      const callback = this.runner.runsInContainer(agent) ? await this.callbacks.open(run) : null;
       const { system, prompt } = buildPrompt({
+        roomCallbacks: callback !== null,
         agent,
         room: trigger.room,
         teammates: members,
@@ -194,6 +212,7 @@ export class InvocationService implements OnModuleDestroy {
         agent,
         system,
         prompt,
+        callback,
         signal,
         started: async ({ provider, remoteRunId }) => {
           if (!(await this.runs.markInProgress(run.id, provider ?? null))) stopRunner();

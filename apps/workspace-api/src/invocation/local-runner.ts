@@ -1,5 +1,16 @@
-import { HARNESSES, planRoute, type Harness, type ProviderMetrics, type ProviderRouter } from '@oz/providers';
+import { HARNESSES, planRoute, type Harness, type ProviderMetrics, type ProviderRouter, type RouteSelector } from '@oz/providers';
+import type { AgentRow } from '../agents/agent.view';
 import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult, waitAlive } from './agent-runner';
+
+/**
+ * How the local runner picks providers for an agent: its harness directly (`oz`, which is no provider
+ * harness, by the harness rules), its model as `model_id`. The remote runner's config (run-config.ts)
+ * leads the control plane to the same providers.
+ */
+export function localSelector(agent: Pick<AgentRow, 'harness' | 'model'>): RouteSelector {
+  const harness = (HARNESSES as readonly string[]).includes(agent.harness) ? (agent.harness as Harness) : undefined;
+  return { modelId: agent.model, harness, harnessType: harness ? null : agent.harness };
+}
 
 /**
  * `OZ_RUNNER_MODE=local`: the workspace calls providers itself through @oz/providers, with the same
@@ -15,12 +26,15 @@ export class LocalRunner extends AgentRunner {
     super();
   }
 
+  runsInContainer(): boolean {
+    return false;
+  }
+
   async run(input: RunnerInput): Promise<RunnerResult> {
     let length = 0;
     let restartAt: number | null = null;
     let saturatedSince: Date | null = null;
-    const harness = (HARNESSES as readonly string[]).includes(input.agent.harness) ? (input.agent.harness as Harness) : undefined;
-    const selector = { modelId: input.agent.model, harness, harnessType: harness ? null : input.agent.harness };
+    const selector = localSelector(input.agent);
     for (;;) {
       const trail = this.metrics.trail(planRoute(this.router.settings, selector).candidates.map(({ provider }) => provider.key));
       const outcome = await this.router.route(
@@ -29,9 +43,7 @@ export class LocalRunner extends AgentRunner {
           prompt: input.prompt,
           system: input.system,
           signal: input.signal,
-          modelId: input.agent.model,
-          harness,
-          harnessType: harness ? null : input.agent.harness,
+          ...selector,
           saturatedSince,
         },
         {

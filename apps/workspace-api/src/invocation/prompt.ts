@@ -9,9 +9,17 @@ export interface PromptContext {
   tasks: TaskView[];
   history: MessageView[];
   request: { from: string; text: string };
+  /** The agent runs in a task container with a room callback token (OZ_ROOM_API_URL, OZ_ROOM_TOKEN set): it is told about oz-room. */
+  roomCallbacks?: boolean;
 }
 
 const MAX_HISTORY_MESSAGE = 4000;
+
+/** Told to an agent in a task container with a room callback token (docker/sidecar/oz-room). */
+const ROOM_CALLBACKS =
+  'While you work you can post to this room with the `/agent/oz-room` command: `/agent/oz-room say "text"` posts a message, ' +
+  '`/agent/oz-room task list`, `/agent/oz-room task add "title"` and `/agent/oz-room task move <id> backlog|in_progress|done` keep the board, ' +
+  '`/agent/oz-room notify "text"` tells the room\'s owner; your final answer is still your reply.';
 const MAX_TASKS = 50;
 
 /**
@@ -25,6 +33,7 @@ export function buildPrompt(context: PromptContext): { system: string; prompt: s
     agent.system_prompt.trim() || 'You are a helpful assistant.',
     'You are working in a team chat room with people and other agents. Answer in Markdown. ' +
       'To ask a teammate for help, mention them by name in plain text, like @Name (not inside code).',
+    ...(context.roomCallbacks ? [ROOM_CALLBACKS] : []),
   ].join('\n\n');
 
   const sections: string[] = [`Room: ${room.name}`];

@@ -2,9 +2,11 @@ import { Logger } from '@nestjs/common';
 import { type AgentRunParams, type ArtifactItem, isArtifactItem, isTerminalRunState, type McpServerConfig, type RunItem } from '@oz/contract';
 import { redactUrlCredentials, sleep } from '@oz/server-kit';
 import OzAPI from 'oz-agent-sdk';
+import type { AgentRow } from '../agents/agent.view';
 import type { NewArtifact } from '../artifacts/artifacts.repository';
 import type { WorkspaceConfig } from '../config/workspace.config';
 import { AgentRunner, RunCancelled, RunFailure, type RunnerInput, type RunnerResult } from './agent-runner';
+import { harnessConfig } from './run-config';
 
 type RemoteSettings = Extract<WorkspaceConfig['runner'], { mode: 'remote' }>;
 
@@ -13,9 +15,11 @@ export type OwnerCredentials = <T>(userId: string, work: (token: string) => Prom
 
 /**
  * `OZ_RUNNER_MODE=remote`: each invocation is a run on an Oz control plane, created and followed
- * through the official oz-agent-sdk. The run's growing `output` is streamed into the room; its
- * artifacts (pull requests, plans) are saved to the room at the end. Stopping the invocation cancels
- * the remote run.
+ * through the official oz-agent-sdk. The agent's harness and model go into `config` as any client
+ * puts them (run-config.ts); an agent with an environment runs in a worker's task container, which
+ * gets the run's room callback (`task_env`: OZ_ROOM_API_URL, OZ_ROOM_TOKEN). The run's growing
+ * `output` is streamed into the room; its artifacts (pull requests, plans) are saved to the room at
+ * the end. Stopping the invocation cancels the remote run.
  */
 export class RemoteRunner extends AgentRunner {
   readonly mode = 'remote';
@@ -39,15 +43,25 @@ export class RemoteRunner extends AgentRunner {
     return new OzAPI({ apiKey, baseURL: this.settings.apiBaseUrl, maxRetries: 3 });
   }
 
+  runsInContainer(agent: AgentRow): boolean {
+    return this.environmentOf(agent) !== null;
+  }
+
+  private environmentOf(agent: AgentRow): string | null {
+    return agent.environment_id ?? this.settings.environmentId;
+  }
+
   async run(input: RunnerInput): Promise<RunnerResult> {
-    const environmentId = input.agent.environment_id ?? this.settings.environmentId;
+    const environmentId = this.environmentOf(input.agent);
     const params: AgentRunParams = {
       prompt: `${input.system}\n\n${input.prompt}`,
       title: `${input.agent.name} in the workspace`,
       config: {
         name: input.agent.name,
-        model_id: input.agent.model ?? input.agent.harness,
+        ...harnessConfig(input.agent),
         ...(environmentId ? { environment_id: environmentId } : {}),
+        // Sealed by the control plane, given only to the run's task container.
+        ...(environmentId && input.callback ? { task_env: { OZ_ROOM_API_URL: input.callback.apiUrl, OZ_ROOM_TOKEN: input.callback.token } } : {}),
         // With their secrets: the control plane keeps them sealed in turn and hands them only to the run.
         ...(Object.keys(input.agent.mcp_servers).length ? { mcp_servers: input.agent.mcp_servers as Record<string, McpServerConfig> } : {}),
       },

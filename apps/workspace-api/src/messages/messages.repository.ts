@@ -47,6 +47,15 @@ export class MessagesRepository {
     return this.written(id);
   }
 
+  /** A message an agent posts while it works (not its reply); `runId`: the run that posted it, if known. */
+  async insertAgent(roomId: string, agentId: string, runId: string | null, content: string): Promise<MessageView> {
+    const { id } = await this.db.one<{ id: string }>(
+      `INSERT INTO messages (room_id, author_type, author_agent_id, run_id, content) VALUES ($1, 'agent', $2, $3, $4) RETURNING id`,
+      [roomId, agentId, runId, content],
+    );
+    return this.written(id);
+  }
+
   /** The empty reply an agent streams into; its id is known before the run starts. */
   async insertReplyPlaceholder(id: string, roomId: string, agentId: string, runId: string): Promise<MessageView> {
     await this.db.affected(

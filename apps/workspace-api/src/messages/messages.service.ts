@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { MessagePage, MessageStatus, MessageView, PostedMessage } from '@oz/workspace-contract';
+import { actingAgent, requiredField } from '../common/agent-caller';
+import type { AgentCaller } from '../common/auth';
 import type { MessagePageQuery } from '../common/dto/message-page.query';
+import { notFound } from '../common/not-found';
 import { DEFAULT_PAGE_LIMIT } from '../common/dto/page-limit';
 import { RoomEvents } from '../events/room-events';
 import { RoomReplies } from '../rooms/room-replies';
@@ -38,6 +41,23 @@ export class MessagesService {
     const message = await this.messages.insertHuman(room.id, content);
     await this.events.emit(room.id, 'message', message);
     const runs = await this.replies.startFor(room, userId, message);
+    return { message, runs, paused: room.paused };
+  }
+
+  /**
+   * A message an agent posts to a room while it works. With a run's room callback token it is that
+   * run's agent in that run's room, and the teammates it @mentions reply one level deeper, as they
+   * would to the run's reply (same caps; each at most once per run). With X-Agent-Key no run is known,
+   * so it invokes no one.
+   */
+  async postFromAgent(caller: AgentCaller, roomId: string | undefined, agentIdSent: string | undefined, content: string): Promise<PostedMessage> {
+    const room = await this.rooms.forAgent(caller, roomId, 'room_id', 'room_id must be a room id');
+    const agentId = actingAgent(caller, agentIdSent, 'agent_id');
+    if (!agentId) throw requiredField('agent_id', 'agent_id must be an agent id');
+    if (!(await this.rooms.hasMember(room.id, agentId))) throw notFound('Agent', `${agentId} in room ${room.id}`);
+    const message = await this.messages.insertAgent(room.id, agentId, caller.kind === 'run' ? caller.runId : null, content);
+    await this.events.emit(room.id, 'message', message);
+    const runs = caller.kind === 'run' ? await this.replies.startFromRun(caller.runId, message) : [];
     return { message, runs, paused: room.paused };
   }
 

@@ -2,12 +2,15 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NotificationView } from '@oz/workspace-contract';
 import { ApiErrorResponses } from '@oz/server-kit';
-import { AgentKeyRoute } from '../common/auth';
+import { type AgentCaller, AgentKeyRoute, CurrentAgentCaller } from '../common/auth';
 import { AgentNotificationDto } from './dto/agent-notification.dto';
 import { NotificationViewDto } from './dto/notification-view.dto';
 import { NotificationsService } from './notifications.service';
 
-/** For agents running outside the workspace: `X-Agent-Key` only; the agent must be in the room. */
+/**
+ * For agents running outside the workspace: `X-Agent-Key` (the agent must be in the room), or a run's
+ * room callback token (its room, as its agent).
+ */
 @ApiTags('internal agent routes')
 @AgentKeyRoute()
 @Controller('agent/notifications')
@@ -18,7 +21,7 @@ export class AgentNotificationsController {
   @ApiOperation({ operationId: 'agentNotify', summary: "Put a notification in the room owner's inbox" })
   @ApiCreatedResponse({ type: NotificationViewDto })
   @ApiErrorResponses(400, 404)
-  notify(@Body() body: AgentNotificationDto): Promise<NotificationView> {
-    return this.notifications.fromAgent(body.room_id, body.agent_id, body.message);
+  notify(@CurrentAgentCaller() caller: AgentCaller, @Body() body: AgentNotificationDto): Promise<NotificationView> {
+    return this.notifications.fromAgent(caller, body.room_id, body.agent_id, body.message);
   }
 }

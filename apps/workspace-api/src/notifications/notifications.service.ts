@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NotificationPage, NotificationView } from '@oz/workspace-contract';
+import { actingAgent, requiredField } from '../common/agent-caller';
+import type { AgentCaller } from '../common/auth';
 import { DEFAULT_PAGE_LIMIT } from '../common/dto/page-limit';
 import { notFound } from '../common/not-found';
 import { parsePageCursor } from '../common/page-cursor';
@@ -37,11 +39,12 @@ export class NotificationsService {
     if (!(await this.notifications.delete(id))) throw notFound('Notification', id);
   }
 
-  /** An agent of the room tells the room's owner something. */
-  async fromAgent(roomId: string, agentId: string, message: string): Promise<NotificationView> {
-    const room = await this.rooms.find(roomId);
-    if (!room) throw notFound('Room', roomId);
-    if (!(await this.rooms.hasMember(room.id, agentId))) throw notFound('Agent', `${agentId} in room ${roomId}`);
+  /** An agent of the room tells the room's owner something (with a room callback token: its run's agent, in its room). */
+  async fromAgent(caller: AgentCaller, roomId: string | undefined, agentIdSent: string | undefined, message: string): Promise<NotificationView> {
+    const room = await this.rooms.forAgent(caller, roomId, 'room_id', 'room_id must be a room id');
+    const agentId = actingAgent(caller, agentIdSent, 'agent_id');
+    if (!agentId) throw requiredField('agent_id', 'agent_id must be an agent id');
+    if (!(await this.rooms.hasMember(room.id, agentId))) throw notFound('Agent', `${agentId} in room ${room.id}`);
     const notification = await this.notifications.create(room.user_id, room.id, agentId, message);
     await this.events.emit(room.id, 'notification', notification, room.user_id);
     return notification;

@@ -8,6 +8,11 @@ export interface RoomRepliesHandler {
   admit(room: RoomRow, userId: string, content: string): Promise<void>;
   /** Starts the replies a person's message asks for (its @mentions of the room's agents); none while the room is paused. */
   startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]>;
+  /**
+   * Starts the replies an agent's message asks for, posted while its run `runId` works: one level
+   * deeper than that run, as its reply's mentions would; none once the run ended or the room is paused.
+   */
+  startFromRun(runId: string, message: MessageView): Promise<AgentRunView[]>;
   /** Stops every reply being written in the room (pause, delete). */
   stopAll(roomId: string, reason: string): Promise<void>;
 }
@@ -32,6 +37,10 @@ export class RoomReplies implements RoomRepliesHandler {
 
   startFor(room: RoomRow, userId: string, message: MessageView): Promise<AgentRunView[]> {
     return this.connected().startFor(room, userId, message);
+  }
+
+  startFromRun(runId: string, message: MessageView): Promise<AgentRunView[]> {
+    return this.connected().startFromRun(runId, message);
   }
 
   stopAll(roomId: string, reason: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { RoomView } from '@oz/workspace-contract';
 import { randomBytes } from 'node:crypto';
+import { requiredField } from '../common/agent-caller';
+import type { AgentCaller } from '../common/auth';
 import { notFound } from '../common/not-found';
 import { EventBus } from '../events/event-bus';
 import { RoomEvents } from '../events/room-events';
@@ -54,6 +56,20 @@ export class RoomsService {
   /** A room by id, whoever owns it: for agents (agent-key routes, invocation), never for a user's request. */
   find(roomId: string): Promise<RoomRow | null> {
     return this.rooms.byId(roomId);
+  }
+
+  /**
+   * The room an internal agent route acts in. With X-Agent-Key: the room `roomId` names, which must
+   * exist (`missing`, naming `field`, when none is named). With a run's room callback token: that
+   * run's room, which `roomId` may name or leave out; any other id is a 404 worded like a missing room.
+   */
+  async forAgent(caller: AgentCaller, roomId: string | undefined, field: string, missing: string): Promise<RoomRow> {
+    if (roomId === undefined && caller.kind === 'key') throw requiredField(field, missing);
+    const id = roomId ?? (caller as Extract<AgentCaller, { kind: 'run' }>).roomId;
+    if (caller.kind === 'run' && id !== caller.roomId) throw notFound('Room', id);
+    const room = await this.rooms.byId(id);
+    if (!room) throw notFound('Room', id);
+    return room;
   }
 
   /** The room a share link opens, for anyone holding it. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { TaskInput, TaskUpdate, TaskView } from '@oz/workspace-contract';
 import { ApiException } from '@oz/server-kit';
+import { actingAgent } from '../common/agent-caller';
+import type { AgentCaller } from '../common/auth';
 import { notFound } from '../common/not-found';
 import { RoomEvents } from '../events/room-events';
 import { RoomsService } from '../rooms/rooms.service';
@@ -39,18 +41,24 @@ export class TasksService {
     await this.events.emit(task.room_id, 'task', { action: 'deleted', task_id: task.id });
   }
 
-  /** An external agent reads any room's board: the agent key is trusted, the room must exist. */
-  async listForAgent(roomId: string): Promise<TaskView[]> {
-    return this.listOf((await this.existingRoom(roomId)).id);
+  /**
+   * An external agent reads a room's board: with X-Agent-Key any room that exists, with a run's room
+   * callback token that run's room only.
+   */
+  async listForAgent(caller: AgentCaller, roomId: string | undefined): Promise<TaskView[]> {
+    return this.listOf((await this.rooms.forAgent(caller, roomId, 'roomId', 'roomId is required')).id);
   }
 
-  async createForAgent(input: AgentCreateTaskDto): Promise<TaskView> {
-    return this.createIn((await this.existingRoom(input.room_id)).id, input, input.created_by ?? null);
+  /** With a run's room callback token the task is created in its room, credited to its agent. */
+  async createForAgent(caller: AgentCaller, input: AgentCreateTaskDto): Promise<TaskView> {
+    const room = await this.rooms.forAgent(caller, input.room_id, 'room_id', 'room_id must be a room id');
+    return this.createIn(room.id, input, actingAgent(caller, input.created_by, 'created_by'));
   }
 
-  async updateForAgent(id: string, input: TaskUpdate): Promise<TaskView> {
+  /** With a run's room callback token, a task of another room reads as one that does not exist. */
+  async updateForAgent(caller: AgentCaller, id: string, input: TaskUpdate): Promise<TaskView> {
     const task = await this.tasks.byId(id);
-    if (!task) throw notFound('Task', id);
+    if (!task || (caller.kind === 'run' && task.room_id !== caller.roomId)) throw notFound('Task', id);
     return this.change(task, input);
   }
 
@@ -89,12 +97,6 @@ export class TasksService {
     const task = await this.tasks.byId(id);
     if (!task || !(await this.rooms.canSee(userId, task.room_id))) throw notFound('Task', id);
     return task;
-  }
-
-  private async existingRoom(roomId: string) {
-    const room = await this.rooms.find(roomId);
-    if (!room) throw notFound('Room', roomId);
-    return room;
   }
 
   /** Only an agent of the room can be assigned or credited; anything else is refused by name. */

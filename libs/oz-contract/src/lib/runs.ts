@@ -73,6 +73,50 @@ export interface HarnessConfig {
   model_id?: string;
 }
 
+/**
+ * Extension: variables a worker run's task container gets besides the control plane's own, for
+ * callbacks to whoever created the run (a workspace room: its URL and the run's callback token).
+ * Names start with TASK_ENV_PREFIX, so a run can never replace a variable the control plane, the
+ * worker or the sidecar sets; values are single-line. Sealed at rest, shown as "<redacted>" in every
+ * answer, and given in the clear only in the worker assignment's `env_vars`.
+ */
+export const TASK_ENV_PREFIX = 'OZ_ROOM_';
+export const TASK_ENV_NAME_PATTERN = /^OZ_ROOM_[A-Z0-9_]{1,64}$/;
+export const MAX_TASK_ENV_ENTRIES = 16;
+export const MAX_TASK_ENV_VALUE_LENGTH = 4096;
+/** Of all names and values together, in UTF-8 bytes. */
+export const MAX_TASK_ENV_BYTES = 16 * 1024;
+
+const utf8 = new TextEncoder();
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** What is wrong with a `task_env` (`field` is its path in the request), or null when it is fine. */
+export function taskEnvProblem(field: string, value: unknown): { field: string; message: string } | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { field, message: `${field} must be an object of variable names to string values` };
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_TASK_ENV_ENTRIES) return { field, message: `${field} may hold at most ${MAX_TASK_ENV_ENTRIES} variables` };
+  let bytes = 0;
+  for (const [name, text] of entries) {
+    const path = `${field}.${name}`;
+    if (!TASK_ENV_NAME_PATTERN.test(name)) {
+      return { field: path, message: `${path}: variable names must start with ${TASK_ENV_PREFIX} and hold only A-Z, 0-9 and _ (at most ${TASK_ENV_PREFIX.length + 64} characters)` };
+    }
+    if (typeof text !== 'string') return { field: path, message: `${path} must be a string` };
+    if (text.length > MAX_TASK_ENV_VALUE_LENGTH) return { field: path, message: `${path} must be at most ${MAX_TASK_ENV_VALUE_LENGTH} characters` };
+    if (hasControlCharacter(text)) return { field: path, message: `${path} must be one line with no control characters` };
+    bytes += utf8.encode(name).length + utf8.encode(text).length;
+  }
+  if (bytes > MAX_TASK_ENV_BYTES) return { field, message: `${field} must be at most ${MAX_TASK_ENV_BYTES} bytes in all` };
+  return null;
+}
+
 export interface AmbientAgentConfig {
   base_prompt?: string;
   computer_use_enabled?: boolean;
@@ -84,6 +128,8 @@ export interface AmbientAgentConfig {
   worker_host?: string;
   harness?: HarnessConfig;
   idle_timeout_minutes?: number;
+  /** Extension (runs only): see TASK_ENV_PREFIX. */
+  task_env?: Record<string, string>;
 }
 
 export interface RunImage {

@@ -1,5 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { HARNESS_TYPES, MAX_MODEL_ID_LENGTH, MODEL_ID_PATTERN, type HarnessType, type McpServerConfig } from '@oz/contract';
+import {
+  HARNESS_TYPES,
+  MAX_MODEL_ID_LENGTH,
+  MAX_TASK_ENV_ENTRIES,
+  MAX_TASK_ENV_VALUE_LENGTH,
+  MODEL_ID_PATTERN,
+  TASK_ENV_NAME_PATTERN,
+  taskEnvProblem,
+  type HarnessType,
+  type McpServerConfig,
+} from '@oz/contract';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -68,6 +78,34 @@ export class AgentConfigDto {
   @Min(1)
   @IsInt()
   idle_timeout_minutes?: number;
+}
+
+/** `config` of a run: the agent config plus what only a run carries. */
+export class RunConfigDto extends AgentConfigDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: MAX_TASK_ENV_VALUE_LENGTH },
+    maxProperties: MAX_TASK_ENV_ENTRIES,
+    description:
+      `Extension, worker runs only: variables for the run's task container (names ${TASK_ENV_NAME_PATTERN.source}, single-line values), ` +
+      'such as a workspace room\'s callback URL and token. Sealed at rest; every answer shows each value as "<redacted>".',
+  })
+  @IsOptional()
+  @IsTaskEnv()
+  task_env?: Record<string, string>;
+}
+
+function IsTaskEnv() {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isTaskEnv',
+      target: object.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => taskEnvProblem(propertyName, value) === null,
+        defaultMessage: (args) => taskEnvProblem(propertyName, args?.value)?.message ?? `${propertyName} is invalid`,
+      },
+    });
 }
 
 const MCP_KINDS = ['warp_id', 'command', 'url'] as const;

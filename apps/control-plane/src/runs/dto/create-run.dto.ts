@@ -12,7 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { AgentConfigDto } from './agent-config.dto';
+import { RunConfigDto } from './agent-config.dto';
 
 export class RunImageDto {
   @ApiProperty({ description: 'Base64 image bytes' })
@@ -33,11 +33,11 @@ export class CreateRunDto {
   @IsString()
   prompt?: string;
 
-  @ApiPropertyOptional({ type: AgentConfigDto })
+  @ApiPropertyOptional({ type: RunConfigDto })
   @IsOptional()
   @ValidateNested()
-  @Type(() => AgentConfigDto)
-  config?: AgentConfigDto;
+  @Type(() => RunConfigDto)
+  config?: RunConfigDto;
 
   @ApiPropertyOptional() @IsOptional() @MaxLength(200) @IsString() conversation_id?: string;
 

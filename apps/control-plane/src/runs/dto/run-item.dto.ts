@@ -17,7 +17,7 @@ import {
   type RunState,
   type UserProfile,
 } from '@oz/contract';
-import { AgentConfigDto } from './agent-config.dto';
+import { RunConfigDto } from './agent-config.dto';
 
 /** Response DTOs of the runs routes: the contract's types, described for OpenAPI. */
 
@@ -111,7 +111,7 @@ export class RunItemDto implements RunItem {
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) started_at!: string | null;
   @ApiProperty({ enum: RUN_SOURCES }) source!: RunSource;
-  @ApiProperty({ type: AgentConfigDto }) agent_config!: AgentConfigDto;
+  @ApiProperty({ type: RunConfigDto }) agent_config!: RunConfigDto;
   @ApiPropertyOptional({ type: AgentSkillDto }) agent_skill?: AgentSkillDto;
   @ApiProperty({
     type: 'array',

@@ -3,7 +3,7 @@ import { IsOptional, IsString } from 'class-validator';
 
 /** Accepts both spellings external harnesses use: `taskId`/`task_id`, `response`/`message`. */
 export class AgentResponseDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'The agent run id (also accepted as task_id)' })
+  @ApiPropertyOptional({ format: 'uuid', description: "The agent run id (also accepted as task_id); with a run's room callback token, its run (the default) and no other" })
   @IsOptional()
   @IsString()
   taskId?: string;

@@ -50,6 +50,12 @@ export class CpAgentConfigDto implements AmbientAgentConfig {
   @ApiPropertyOptional() worker_host?: string;
   @ApiPropertyOptional({ type: CpHarnessDto }) harness?: CpHarnessDto;
   @ApiPropertyOptional({ minimum: 1, maximum: 60 }) idle_timeout_minutes?: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Variables of a worker run\'s task container (names start with OZ_ROOM_); every value shown as "<redacted>"',
+  })
+  task_env?: Record<string, string>;
 }
 
 export class CpAgentRunResponseDto implements AgentRunResponse {

@@ -1,15 +1,17 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { stringRequired } from '../../common/validation-messages';
 
 export class AgentNotificationDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', description: "Required with X-Agent-Key; with a run's room callback token, its room (the default) and no other." })
+  @IsOptional()
   @IsUUID('all', { message: 'room_id must be a room id' })
-  room_id!: string;
+  room_id?: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The agent sending it; must be in the room' })
+  @ApiPropertyOptional({ format: 'uuid', description: "The agent sending it; must be in the room. Required with X-Agent-Key; with a run's room callback token, its agent (the default) and no other." })
+  @IsOptional()
   @IsUUID('all', { message: 'agent_id must be an agent id' })
-  agent_id!: string;
+  agent_id?: string;
 
   @ApiProperty({ maxLength: 5000 })
   @MaxLength(5000)

@@ -1,9 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsUUID } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsUUID } from 'class-validator';
 
 export class AgentTasksQuery {
-  @ApiProperty({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', description: "Required with X-Agent-Key; with a run's room callback token, its room (the default) and no other." })
+  @IsOptional()
   @IsUUID('all', { message: 'roomId must be a room id' })
-  @IsDefined({ message: 'roomId is required' })
-  roomId!: string;
+  roomId?: string;
 }
