@@ -1,6 +1,6 @@
 /**
  * Prints the environment-variable tables of the apps from their config classes, or with --write
- * refreshes them in README.md between each app's env markers. Tests keep the README in step.
+ * refreshes them in their pages of docs/ between each app's env markers. Tests keep the pages in step.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,26 +9,28 @@ import { ControlPlaneEnv } from '../../apps/control-plane/src/config/control-pla
 import { WorkerEnv } from '../../apps/worker/src/config/worker-env';
 import { WorkspaceEnv } from '../../apps/workspace-api/src/config/workspace.config';
 
-export const README = join(__dirname, '../../README.md');
-const TABLES: Record<string, new () => object> = { 'control-plane': ControlPlaneEnv, worker: WorkerEnv, 'workspace-api': WorkspaceEnv };
+/** Each app's page in docs/ and the config class its table describes. */
+const TABLES: Record<string, { page: string; configClass: new () => object }> = {
+  'control-plane': { page: 'control-plane.md', configClass: ControlPlaneEnv },
+  worker: { page: 'workers.md', configClass: WorkerEnv },
+  'workspace-api': { page: 'workspace.md', configClass: WorkspaceEnv },
+};
 
-export function readmeWithCurrentTables(readme: string): string {
-  let result = readme;
-  for (const [app, configClass] of Object.entries(TABLES)) {
-    const start = `<!-- env:${app}:start -->`;
-    const end = `<!-- env:${app}:end -->`;
-    const from = result.indexOf(start);
-    const to = result.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
-    result = `${result.slice(0, from + start.length)}\n${variablesMarkdownTable(configClass)}\n${result.slice(to)}`;
-  }
-  return result;
+const pathOf = (page: string) => join(__dirname, '../../docs', page);
+
+/** `text` with `app`'s table (between its env markers) as its config class describes it now. */
+function withCurrentTable(text: string, app: string, configClass: new () => object): string {
+  const start = `<!-- env:${app}:start -->`;
+  const end = `<!-- env:${app}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`the page lacks the ${start} … ${end} markers`);
+  return `${text.slice(0, from + start.length)}\n${variablesMarkdownTable(configClass)}\n${text.slice(to)}`;
 }
 
 if (require.main === module) {
-  if (process.argv.includes('--write')) {
-    writeFileSync(README, readmeWithCurrentTables(readFileSync(README, 'utf8')));
-  } else {
-    for (const [app, configClass] of Object.entries(TABLES)) process.stdout.write(`${app}\n\n${variablesMarkdownTable(configClass)}\n\n`);
+  for (const [app, { page, configClass }] of Object.entries(TABLES)) {
+    if (process.argv.includes('--write')) writeFileSync(pathOf(page), withCurrentTable(readFileSync(pathOf(page), 'utf8'), app, configClass));
+    else process.stdout.write(`${app} (docs/${page})\n\n${variablesMarkdownTable(configClass)}\n\n`);
   }
 }

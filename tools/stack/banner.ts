@@ -60,7 +60,7 @@ function workersLine(config: StackConfig, here: (path: string) => string): strin
 function providersLine(): string {
   try {
     const { providers } = loadProviderSettings(process.env);
-    if (!providers.size) return 'none: runs without an environment fail until you set OZ_PROVIDER_* (README, Providers)';
+    if (!providers.size) return 'none: runs without an environment fail until you set OZ_PROVIDER_* (docs/providers.md)';
     return [...providers.values()].map((p) => `${p.key} (${p.type}${p.problems.length ? ', incomplete' : `, ${p.model}`})`).join(', ');
   } catch {
     return 'misconfigured (see .data/logs/control-plane.log)';

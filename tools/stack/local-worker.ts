@@ -19,7 +19,7 @@ export async function localDocker(env: NodeJS.ProcessEnv): Promise<LocalDocker> 
     const version = (await run('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 5_000 })).stdout.trim();
     return { ok: true, version };
   } catch {
-    return { ok: false, why: 'none: no Docker engine is reachable, so runs with an environment stay PENDING (README, Worker mode)' };
+    return { ok: false, why: 'none: no Docker engine is reachable, so runs with an environment stay PENDING (docs/workers.md)' };
   }
 }
 

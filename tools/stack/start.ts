@@ -98,7 +98,7 @@ function stackServices(config: StackConfig): ServiceSpec[] {
               OZ_CONTROL_PLANE_URL: `http://127.0.0.1:${config.controlPlanePort}`,
               // On your own machine the control plane listens on 127.0.0.1 only: its tasks use the
               // host's network to reach it (the gateway, the task reports). Workers on shared hosts
-              // keep the default task bridge, which blocks the host (README, Worker mode).
+              // keep the default task bridge, which blocks the host (docs/workers.md).
               OZ_TASK_NETWORK: process.env['OZ_TASK_NETWORK'] ?? 'host',
               OZ_METRICS_HOST: process.env['OZ_METRICS_HOST'] ?? '127.0.0.1',
               OZ_METRICS_PORT: String(config.workerMetricsPort),

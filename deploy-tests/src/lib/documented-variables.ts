@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { repoPath } from './commands';
 
 /**
- * Variables the packaging may set that the apps do not document in the README: read by a library.
+ * Variables the packaging may set that the apps do not document (README.md, docs/): read by a library.
  */
 const ALSO_READ = new Set([
   'NODE_ENV',
@@ -13,11 +13,12 @@ const ALSO_READ = new Set([
 const PROVIDER_ROW = /^\| `OZ_PROVIDER_<KEY>_/;
 
 /**
- * Environment variables the apps read, as the README documents them (its tables are generated
- * from the config classes) plus the worker's usage text.
+ * Environment variables the apps read, as README.md and docs/ document them (their tables are
+ * generated from the config classes) plus the worker's usage text.
  */
 export function documentedVariables(): { has(name: string): boolean } {
-  const readme = readFileSync(repoPath('README.md'), 'utf8');
+  const pages = ['README.md', ...readdirSync(repoPath('docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+  const readme = pages.map((page) => readFileSync(repoPath(page), 'utf8')).join('\n');
   const names = new Set(ALSO_READ);
   for (const match of readme.matchAll(/`([A-Z][A-Z0-9_]*[A-Z0-9])`/g)) names.add(match[1] as string);
   const providerSettings = new Set<string>();

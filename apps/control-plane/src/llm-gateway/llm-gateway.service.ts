@@ -263,13 +263,13 @@ export class LlmGatewayService implements BeforeApplicationShutdown {
         // What the request holds (too long, malformed) is the task's own business: the provider's words.
         if (TASK_REQUEST_STATUSES.has(status)) return new GatewayError(status, `The provider refused the request: ${error.details.reason ?? 'no reason given'}`);
         // Anything else (a wrong URL or model: 404) is the operator's, and names their configuration.
-        const hint = call.format === 'openai_responses' && status === 404 ? '; does the provider speak the Responses API? (README, LLM gateway)' : '';
+        const hint = call.format === 'openai_responses' && status === 404 ? '; does the provider speak the Responses API? (docs/llm-gateway.md)' : '';
         return new GatewayError(status, `The provider refused the request (HTTP ${status})${hint}; the administrator can see why`);
       }
       return new GatewayError(502, 'The provider could not be called as configured; the administrator can see why');
     }
     if (!outcome.errors.length) {
-      return new GatewayError(404, `No provider speaking ${spec.label} serves model "${call.model}" for this run; the administrator can configure ${spec.configureHint} (README, LLM gateway)`);
+      return new GatewayError(404, `No provider speaking ${spec.label} serves model "${call.model}" for this run; the administrator can configure ${spec.configureHint} (docs/llm-gateway.md)`);
     }
     return new GatewayError(502, 'No provider could answer: every provider this request could use failed or was busy; try again later');
   }

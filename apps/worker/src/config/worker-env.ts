@@ -83,7 +83,7 @@ export class WorkerEnv {
   @IsInt({ message: wholeNumber('OZ_TASK_PIDS_LIMIT', 16) })
   OZ_TASK_PIDS_LIMIT = 1024;
 
-  @describeVariable('Docker network of task containers: `none`, `bridge`, `host` or a network name. A name that does not exist is created as an isolated bridge (no traffic between tasks) whose traffic to the cloud metadata address (169.254.0.0/16) and to this host is dropped by iptables rules the worker installs when it can (README, Worker mode).')
+  @describeVariable('Docker network of task containers: `none`, `bridge`, `host` or a network name. A name that does not exist is created as an isolated bridge (no traffic between tasks) whose traffic to the cloud metadata address (169.254.0.0/16) and to this host is dropped by iptables rules the worker installs when it can (docs/workers.md).')
   @IsString()
   OZ_TASK_NETWORK = 'oz-tasks';
 

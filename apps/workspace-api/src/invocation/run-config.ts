@@ -19,7 +19,7 @@ export const OFFICIAL_HARNESS_TYPE: Readonly<Record<AgentHarness, HarnessType | 
 
 /**
  * What an agent puts in its runs' `config` about harness and model, so that the control plane picks
- * the same provider as the local runner would (README, "Which provider answers a run"), and a worker
+ * the same provider as the local runner would (docs/providers.md, "Which provider answers a run"), and a worker
  * task runs the agent's CLI with the agent's model:
  * - an official harness goes in `harness.type` (the worker's OZ_HARNESS; the provider rules' harness)
  *   and the agent's model, when set, in `model_id` (OZ_MODEL_ID; a provider key or `<key>/<model>`

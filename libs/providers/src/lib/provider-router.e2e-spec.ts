@@ -279,7 +279,7 @@ describe('ProviderRouter', () => {
     expect(outcome).toMatchObject({ kind: 'answered', attempt: { provider: { key: subject.b } } });
     const lonely = new ProviderRouter(loadProviderSettings({}), quotas);
     const none = await lonely.route({ runId: null, modelId: 'kimi-k2', prompt: 'x', signal: new AbortController().signal }, { onAttempt: () => true });
-    expect(none).toEqual({ kind: 'failed', message: 'No provider is configured for harness kimi (set OZ_PROVIDER_<KEY>_* variables, see the README)' });
+    expect(none).toEqual({ kind: 'failed', message: 'No provider is configured for harness kimi (set OZ_PROVIDER_<KEY>_* variables, see docs/providers.md)' });
     // A provider that is configured but unusable is named with its problem.
     const broken = new ProviderRouter(loadProviderSettings({ OZ_PROVIDER_CLAUDE_MODEL: 'claude-x' }), quotas);
     const unusable = await broken.route({ runId: null, harnessType: 'claude', prompt: 'x', signal: new AbortController().signal }, { onAttempt: () => true });

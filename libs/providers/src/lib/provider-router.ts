@@ -148,9 +148,9 @@ export class ProviderRouter {
         kind: 'failed',
         message: types
           ? `No provider of type ${types.join(' or ')} is configured for harness ${plan.harness}` +
-            (others.length ? `: its providers are ${others.join(', ')}` : ' (set OZ_PROVIDER_<KEY>_* variables, see the README)') +
+            (others.length ? `: its providers are ${others.join(', ')}` : ' (set OZ_PROVIDER_<KEY>_* variables, see docs/providers.md)') +
             why
-          : `No provider is configured for harness ${plan.harness} (set OZ_PROVIDER_<KEY>_* variables, see the README)${why}`,
+          : `No provider is configured for harness ${plan.harness} (set OZ_PROVIDER_<KEY>_* variables, see docs/providers.md)${why}`,
         errors: [],
       };
     }

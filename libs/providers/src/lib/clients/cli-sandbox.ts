@@ -131,7 +131,7 @@ function bubblewrapProblem(): string | null {
     problem = `bubblewrap (bwrap) is needed to sandbox cli providers and is not installed (apt-get install bubblewrap), or set OZ_CLI_SANDBOX=none (unsafe: the command then sees this host)`;
   } else if (probe.status !== 0) {
     const said = probe.stderr.toString('utf8').trim().split('\n').pop() ?? '';
-    problem = `bubblewrap cannot create a sandbox here (${said || `exit ${probe.status}`}): user namespaces may be disabled; see README, Providers`;
+    problem = `bubblewrap cannot create a sandbox here (${said || `exit ${probe.status}`}): user namespaces may be disabled; see docs/providers.md`;
   }
   workingSandboxes.set('bubblewrap', problem);
   return problem;

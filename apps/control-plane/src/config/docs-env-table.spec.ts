@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { ControlPlaneEnv } from './control-plane.config';
 import { variablesMarkdownTable } from '@oz/server-kit';
 
-describe('README environment-variable table', () => {
+describe('the environment-variable table in docs/control-plane.md', () => {
   it('matches the config class (run `npm run docs:env` after adding a variable)', () => {
-    const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
-    const table = readme.split('<!-- env:control-plane:start -->')[1]?.split('<!-- env:control-plane:end -->')[0];
+    const page = readFileSync(join(__dirname, '../../../../docs/control-plane.md'), 'utf8');
+    const table = page.split('<!-- env:control-plane:start -->')[1]?.split('<!-- env:control-plane:end -->')[0];
     expect(table?.trim()).toBe(variablesMarkdownTable(ControlPlaneEnv));
   });
 });
