@@ -9,5 +9,5 @@ export { OpenAiCompatibleClient } from './lib/clients/openai-compatible';
 export { GeminiClient, geminiModelPath } from './lib/clients/gemini';
 export { CliClient, cliCommandProblem } from './lib/clients/cli';
 export { cliSandboxProblem, type CliSandbox } from './lib/clients/cli-sandbox';
-export { providerMessage } from './lib/clients/http-call';
+export { errorFromResponse, providerMessage } from './lib/clients/http-call';
 export * from './lib/provider-metrics';

@@ -6,7 +6,7 @@ import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { SuccessDto } from '../common/http/response.dto';
 import { EnvironmentDto } from './dto/environment.dto';
-import { EnvironmentItemDto, EnvironmentListResponseDto } from './dto/environment-item.dto';
+import { EnvironmentItemDto, EnvironmentListResponseDto } from '@oz/api-dto';
 import { toEnvironmentItem } from './environment.mapper';
 import { EnvironmentsService } from './environments.service';
 

@@ -1,9 +1,7 @@
-import { failureKindForStatus, parseRetryAfter, ProviderError, providerMessage, safeReason, type ProviderDefinition } from '@oz/providers';
+import { errorFromResponse, ProviderError, safeReason, type ProviderDefinition } from '@oz/providers';
 import { SseSplitter, type RawSseEvent } from './sse-events';
 import type { UpstreamRequest, WireFormatSpec } from './wire-formats';
 
-/** Error bodies are read only this far: a reason is a sentence, not a page. */
-const MAX_ERROR_BODY_BYTES = 16 * 1024;
 /** A whole (not streamed) answer larger than this is a runaway, not an answer. */
 export const MAX_JSON_ANSWER_BYTES = 64 * 1024 * 1024;
 
@@ -45,7 +43,7 @@ export async function callUpstream(provider: ProviderDefinition, request: Upstre
         status: response.status,
       });
     }
-    if (!response.ok) throw await errorFrom(provider, response);
+    if (!response.ok) throw await errorFromResponse(provider, response);
     const contentType = response.headers.get('content-type') ?? 'application/json';
     const requestId = response.headers.get('request-id');
     if (!response.body) throw new ProviderError('bad_response', `${provider.key}: the answer has no body`);
@@ -209,28 +207,3 @@ class CallControl {
   }
 }
 
-async function errorFrom(provider: ProviderDefinition, response: Response): Promise<ProviderError> {
-  const body = await readCapped(response);
-  const reason = safeReason(providerMessage(body) || response.statusText || 'no reason given', [provider.apiKey]);
-  return new ProviderError(failureKindForStatus(response.status), `${provider.key}: HTTP ${response.status}: ${reason}`, {
-    status: response.status,
-    retryAfterMs: parseRetryAfter(response.headers),
-    reason,
-  });
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body) {
-      chunks.push(chunk);
-      size += chunk.byteLength;
-      if (size >= MAX_ERROR_BODY_BYTES) break;
-    }
-  } catch {
-    // a cut error body still tells the status
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
-}

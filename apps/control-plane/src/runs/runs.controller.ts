@@ -6,8 +6,7 @@ import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses, ApiException } from '@oz/server-kit';
 import { CreateRunDto } from './dto/create-run.dto';
-import { ListRunsQueryDto } from './dto/list-runs.dto';
-import { AgentRunResponseDto, RunItemDto, RunListResponseDto } from './dto/run-item.dto';
+import { AgentRunResponseDto, ListRunsQueryDto, RunItemDto, RunListResponseDto } from '@oz/api-dto';
 import { toRunItem, toRunResponse } from './run.mapper';
 import { RunsService } from './runs.service';
 

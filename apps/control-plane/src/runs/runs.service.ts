@@ -11,7 +11,7 @@ import { ApiException } from '@oz/server-kit';
 import { EnvironmentsService } from '../environments/environments.service';
 import { Metrics } from '../metrics/metrics';
 import type { CreateRunDto } from './dto/create-run.dto';
-import { DEFAULT_PAGE_SIZE, type ListRunsQueryDto } from './dto/list-runs.dto';
+import { DEFAULT_PAGE_SIZE, type ListRunsQueryDto } from '@oz/api-dto';
 import { toRunItem } from './run.mapper';
 import { RunEntity } from './run.entity';
 import { RunSecrets } from './run-secrets';

@@ -6,7 +6,7 @@ import { CurrentPrincipal } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { SuccessDto } from '../common/http/response.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
-import { ScheduledAgentItemDto, ScheduleListResponseDto } from './dto/scheduled-agent.dto';
+import { ScheduledAgentItemDto, ScheduleListResponseDto } from '@oz/api-dto';
 import { SchedulesService } from './schedules.service';
 
 @ApiTags('schedules')

@@ -73,13 +73,21 @@ describe('room callbacks of an agent run in a task container', () => {
   });
 
   afterAll(async () => {
-    await worker?.close();
-    await closeAll([ws], ws?.database);
+    // Each step says when it was slow: a teardown that hangs is a shutdown bug to find, not to hide.
+    await slowly('the scripted worker closing', () => worker?.close());
+    await slowly('the workspace stopping', () => closeAll([ws], ws?.database));
     controlPlane?.child.kill('SIGTERM');
-    await controlPlane?.exit;
+    await slowly('the control plane stopping', async () => void (await controlPlane?.exit), () => controlPlane?.output() ?? '');
     await cpDatabase?.drop();
     await provider?.close();
-  });
+  }, 120_000);
+
+  async function slowly(what: string, step: () => Promise<unknown> | undefined, output: () => string = () => ''): Promise<void> {
+    const started = Date.now();
+    await step();
+    const took = Date.now() - started;
+    if (took > 5_000) console.warn(`room-callbacks teardown: ${what} took ${took} ms\n${output().slice(-4000)}`);
+  }
 
   /** An agent of the owner's that runs in a task container, in a room of its own (with `teammates`). */
   async function containerRoom(name: string, teammates: string[] = []) {

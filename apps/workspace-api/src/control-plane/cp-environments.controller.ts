@@ -4,7 +4,8 @@ import type { EnvironmentItem, EnvironmentListResponse } from '@oz/contract';
 import { ApiErrorResponses } from '@oz/server-kit';
 import { CurrentUser, SessionRoute, type SessionUser } from '../common/auth';
 import { ControlPlaneEnvironments } from './control-plane-environments';
-import { CpEnvironmentDto, CpEnvironmentItemDto, CpEnvironmentListDto } from './dto/cp-environment.dto';
+import { EnvironmentItemDto, EnvironmentListResponseDto } from '@oz/api-dto';
+import { CpEnvironmentDto } from './dto/cp-environment.dto';
 
 /** The user's environments on the control plane; secrets are write-only (always answered as "<redacted>"). */
 @ApiTags('control plane')
@@ -16,14 +17,14 @@ export class CpEnvironmentsController {
 
   @Get()
   @ApiOperation({ operationId: 'cpListEnvironments', summary: 'Your environments' })
-  @ApiOkResponse({ type: CpEnvironmentListDto })
+  @ApiOkResponse({ type: EnvironmentListResponseDto })
   list(@CurrentUser() user: SessionUser): Promise<EnvironmentListResponse> {
     return this.environments.list(user.id);
   }
 
   @Post()
   @ApiOperation({ operationId: 'cpCreateEnvironment', summary: 'Create an environment' })
-  @ApiCreatedResponse({ type: CpEnvironmentItemDto })
+  @ApiCreatedResponse({ type: EnvironmentItemDto })
   @ApiErrorResponses(400)
   create(@CurrentUser() user: SessionUser, @Body() body: CpEnvironmentDto): Promise<EnvironmentItem> {
     return this.environments.create(user.id, body);
@@ -31,7 +32,7 @@ export class CpEnvironmentsController {
 
   @Get(':id')
   @ApiOperation({ operationId: 'cpGetEnvironment', summary: 'One of your environments' })
-  @ApiOkResponse({ type: CpEnvironmentItemDto })
+  @ApiOkResponse({ type: EnvironmentItemDto })
   @ApiErrorResponses(404)
   get(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<EnvironmentItem> {
     return this.environments.get(user.id, id);
@@ -39,7 +40,7 @@ export class CpEnvironmentsController {
 
   @Put(':id')
   @ApiOperation({ operationId: 'cpUpdateEnvironment', summary: 'Replace an environment; a secret sent as "<redacted>" keeps its value, one left out is deleted' })
-  @ApiOkResponse({ type: CpEnvironmentItemDto })
+  @ApiOkResponse({ type: EnvironmentItemDto })
   @ApiErrorResponses(400, 404)
   update(@CurrentUser() user: SessionUser, @Param('id') id: string, @Body() body: CpEnvironmentDto): Promise<EnvironmentItem> {
     return this.environments.update(user.id, id, body);

@@ -5,7 +5,8 @@ import { ApiErrorResponses } from '@oz/server-kit';
 import type { RunLogPage } from '@oz/workspace-contract';
 import { CurrentUser, SessionRoute, type SessionUser } from '../common/auth';
 import { ControlPlaneRuns } from './control-plane-runs';
-import { CpAgentRunResponseDto, CpCreateRunDto, CpRunItemDto, CpRunListDto, CpRunListQuery, CpRunLogPageDto, CpRunLogsQuery } from './dto/cp-run.dto';
+import { AgentRunResponseDto, ListRunsQueryDto, RunItemDto, RunListResponseDto } from '@oz/api-dto';
+import { CpCreateRunDto, CpRunLogPageDto, CpRunLogsQuery } from './dto/cp-run.dto';
 
 /** The control plane's runs, for the signed-in user's own tenant (the instance admin: every tenant's). */
 @ApiTags('control plane')
@@ -17,15 +18,15 @@ export class CpRunsController {
 
   @Get()
   @ApiOperation({ operationId: 'cpListRuns', summary: 'Your runs, newest first, with the SDK\'s filters and cursor paging' })
-  @ApiOkResponse({ type: CpRunListDto })
+  @ApiOkResponse({ type: RunListResponseDto })
   @ApiErrorResponses(400)
-  list(@CurrentUser() user: SessionUser, @Query() query: CpRunListQuery): Promise<RunListResponse> {
+  list(@CurrentUser() user: SessionUser, @Query() query: ListRunsQueryDto): Promise<RunListResponse> {
     return this.runs.list(user.id, query);
   }
 
   @Post()
   @ApiOperation({ operationId: 'cpCreateRun', summary: 'Start a run (QUEUED; PENDING with config.environment_id: a worker runs it)' })
-  @ApiCreatedResponse({ type: CpAgentRunResponseDto })
+  @ApiCreatedResponse({ type: AgentRunResponseDto })
   @ApiErrorResponses(400, 404, 422)
   create(@CurrentUser() user: SessionUser, @Body() body: CpCreateRunDto): Promise<AgentRunResponse> {
     return this.runs.create(user.id, body);
@@ -33,7 +34,7 @@ export class CpRunsController {
 
   @Get(':runId')
   @ApiOperation({ operationId: 'cpGetRun', summary: 'One of your runs, its output included' })
-  @ApiOkResponse({ type: CpRunItemDto })
+  @ApiOkResponse({ type: RunItemDto })
   @ApiErrorResponses(404)
   get(@CurrentUser() user: SessionUser, @Param('runId') runId: string): Promise<RunItem> {
     return this.runs.get(user.id, runId);
@@ -42,7 +43,7 @@ export class CpRunsController {
   @Post(':runId/cancel')
   @HttpCode(200)
   @ApiOperation({ operationId: 'cpCancelRun', summary: 'Cancel an unfinished run; answers the run as it now is (400 when it already finished)' })
-  @ApiOkResponse({ type: CpRunItemDto })
+  @ApiOkResponse({ type: RunItemDto })
   @ApiErrorResponses(400, 404)
   cancel(@CurrentUser() user: SessionUser, @Param('runId') runId: string): Promise<RunItem> {
     return this.runs.cancel(user.id, runId);

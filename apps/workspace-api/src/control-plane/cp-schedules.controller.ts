@@ -4,7 +4,8 @@ import type { ScheduledAgentItem, ScheduleDeleteResponse, ScheduleListResponse }
 import { ApiErrorResponses } from '@oz/server-kit';
 import { CurrentUser, SessionRoute, type SessionUser } from '../common/auth';
 import { ControlPlaneSchedules } from './control-plane-schedules';
-import { CpScheduleCreateDto, CpScheduleDeleteDto, CpScheduledAgentItemDto, CpScheduleListDto, CpScheduleUpdateDto } from './dto/cp-schedule.dto';
+import { ScheduledAgentItemDto, ScheduleListResponseDto } from '@oz/api-dto';
+import { CpScheduleCreateDto, CpScheduleDeleteDto, CpScheduleUpdateDto } from './dto/cp-schedule.dto';
 
 /** The user's schedules on the control plane. */
 @ApiTags('control plane')
@@ -16,14 +17,14 @@ export class CpSchedulesController {
 
   @Get()
   @ApiOperation({ operationId: 'cpListSchedules', summary: 'Your schedules, with their next run' })
-  @ApiOkResponse({ type: CpScheduleListDto })
+  @ApiOkResponse({ type: ScheduleListResponseDto })
   list(@CurrentUser() user: SessionUser): Promise<ScheduleListResponse> {
     return this.schedules.list(user.id);
   }
 
   @Post()
   @ApiOperation({ operationId: 'cpCreateSchedule', summary: 'Create a schedule (5-field cron, UTC)' })
-  @ApiCreatedResponse({ type: CpScheduledAgentItemDto })
+  @ApiCreatedResponse({ type: ScheduledAgentItemDto })
   @ApiErrorResponses(400)
   create(@CurrentUser() user: SessionUser, @Body() body: CpScheduleCreateDto): Promise<ScheduledAgentItem> {
     return this.schedules.create(user.id, body);
@@ -31,7 +32,7 @@ export class CpSchedulesController {
 
   @Get(':id')
   @ApiOperation({ operationId: 'cpGetSchedule', summary: 'One of your schedules' })
-  @ApiOkResponse({ type: CpScheduledAgentItemDto })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
   @ApiErrorResponses(404)
   get(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.get(user.id, id);
@@ -39,7 +40,7 @@ export class CpSchedulesController {
 
   @Put(':id')
   @ApiOperation({ operationId: 'cpUpdateSchedule', summary: 'Replace a schedule (every field)' })
-  @ApiOkResponse({ type: CpScheduledAgentItemDto })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
   @ApiErrorResponses(400, 404)
   update(@CurrentUser() user: SessionUser, @Param('id') id: string, @Body() body: CpScheduleUpdateDto): Promise<ScheduledAgentItem> {
     return this.schedules.update(user.id, id, body);
@@ -56,7 +57,7 @@ export class CpSchedulesController {
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ operationId: 'cpPauseSchedule', summary: 'Pause a schedule' })
-  @ApiOkResponse({ type: CpScheduledAgentItemDto })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
   @ApiErrorResponses(404)
   pause(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.setPaused(user.id, id, true);
@@ -65,7 +66,7 @@ export class CpSchedulesController {
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOperation({ operationId: 'cpResumeSchedule', summary: 'Resume a schedule' })
-  @ApiOkResponse({ type: CpScheduledAgentItemDto })
+  @ApiOkResponse({ type: ScheduledAgentItemDto })
   @ApiErrorResponses(404)
   resume(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<ScheduledAgentItem> {
     return this.schedules.setPaused(user.id, id, false);

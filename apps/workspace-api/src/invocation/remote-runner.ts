@@ -10,6 +10,9 @@ import { harnessConfig } from './run-config';
 
 type RemoteSettings = Extract<WorkspaceConfig['runner'], { mode: 'remote' }>;
 
+/** How long cancelling a remote run may take before the invocation ends anyway (the control plane's lease ends it later). */
+const CANCEL_TIMEOUT_MS = 10_000;
+
 /** Does `work` with the bearer token of `userId`'s own control-plane tenant (see ControlPlaneAccess.asRunOwner). */
 export type OwnerCredentials = <T>(userId: string, work: (token: string) => Promise<T>) => Promise<T>;
 
@@ -83,7 +86,10 @@ export class RemoteRunner extends AgentRunner {
     let lastHeartbeat = Date.now();
     for (;;) {
       if (input.signal.aborted) {
-        await client.agent.runs.cancel(created.run_id).catch((error) => this.logger.warn({ err: error }, 'remote.cancel_failed'));
+        // Bounded: a replica shutting down (or a user waiting on Stop) must not hang on the control plane.
+        await client.agent.runs
+          .cancel(created.run_id, { timeout: CANCEL_TIMEOUT_MS, maxRetries: 1 })
+          .catch((error) => this.logger.warn({ err: error, remoteRunId: created.run_id }, 'remote.cancel_failed'));
         throw new RunCancelled('cancelled');
       }
       let run: RunItem;

@@ -1,9 +1,4 @@
-import { Transform } from 'class-transformer';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
-
-/** Query strings give strings; `a=1&a=2` gives an array. Normalise a repeatable parameter to an array. */
-export const ToArray = () =>
-  Transform(({ value }) => (value === undefined || value === '' ? undefined : [value].flat()));
 
 /** A string → string map with keys matching `keyPattern` and values of at most maxValueLength. */
 export function IsStringMap(

@@ -12,7 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { RunConfigDto } from './agent-config.dto';
+import { RunConfigDto } from '@oz/api-dto';
 
 export class RunImageDto {
   @ApiProperty({ description: 'Base64 image bytes' })

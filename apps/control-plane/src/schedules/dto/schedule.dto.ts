@@ -10,7 +10,7 @@ import {
   registerDecorator,
   ValidateNested,
 } from 'class-validator';
-import { AgentConfigDto } from '../../runs/dto/agent-config.dto';
+import { AgentConfigDto } from '@oz/api-dto';
 import { cronProblem } from '../cron';
 
 

@@ -1,31 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REDACTED_SECRET, type EnvironmentItem, type EnvironmentListResponse, type EnvironmentParams } from '@oz/contract';
+import { REDACTED_SECRET, type EnvironmentParams } from '@oz/contract';
 import { IsArray, IsInt, IsObject, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 
-/** The control plane's environment shapes; secrets are write-only and always come back as "<redacted>". */
-
-export class CpEnvironmentItemDto implements EnvironmentItem {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid', description: 'Alias of id, what run configs name (config.environment_id)' }) environment_id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty() docker_image!: string;
-  @ApiProperty({ type: [String] }) repos!: string[];
-  @ApiProperty({ type: [String] }) setup_commands!: string[];
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { type: 'string', enum: [REDACTED_SECRET] },
-    description: `Every secret's name, each mapped to "${REDACTED_SECRET}": values are never shown`,
-  })
-  env_vars!: Record<string, string>;
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Seconds a task may run; null: the server default' }) task_timeout_seconds?: number | null;
-  @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ format: 'date-time' }) updated_at!: string;
-}
-
-export class CpEnvironmentListDto implements EnvironmentListResponse {
-  @ApiProperty({ type: [CpEnvironmentItemDto] }) environments!: CpEnvironmentItemDto[];
-}
+/** What the BFF's environment routes take (its answers are the control plane's `@oz/api-dto` shapes); secrets are write-only. */
 
 /** `POST /api/cp/environments`, `PUT /api/cp/environments/:id`: passed on; the control plane checks each field. */
 export class CpEnvironmentDto implements EnvironmentParams {

@@ -114,7 +114,11 @@ export async function postToProvider(
   }
 }
 
-async function errorFromResponse(provider: ProviderDefinition, response: Response): Promise<ProviderError> {
+/**
+ * A provider's error answer as a ProviderError: its kind from the status, its reason from the first
+ * 16 KiB of the body (a provider may send megabytes, or never end) with the key scrubbed, Retry-After.
+ */
+export async function errorFromResponse(provider: ProviderDefinition, response: Response): Promise<ProviderError> {
   const body = await readCapped(response, MAX_ERROR_BODY_BYTES);
   const reason = safeReason(providerMessage(body) || response.statusText || 'no reason given', [provider.apiKey]);
   return new ProviderError(failureKindForStatus(response.status), `${provider.key}: HTTP ${response.status}: ${reason}`, {

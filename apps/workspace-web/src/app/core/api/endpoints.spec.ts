@@ -113,28 +113,28 @@ const RESPONSES: Record<keyof typeof API | keyof typeof CP_API, string | null> =
   publicArtifacts: 'ArtifactListDto',
   publicEvents: null,
   status: 'ControlPlaneStatusDto',
-  listRuns: 'CpRunListDto',
-  createRun: 'CpAgentRunResponseDto',
+  listRuns: 'RunListResponseDto',
+  createRun: 'AgentRunResponseDto',
   runLogs: 'CpRunLogPageDto',
-  listEnvironments: 'CpEnvironmentListDto',
-  createEnvironment: 'CpEnvironmentItemDto',
-  getEnvironment: 'CpEnvironmentItemDto',
-  updateEnvironment: 'CpEnvironmentItemDto',
+  listEnvironments: 'EnvironmentListResponseDto',
+  createEnvironment: 'EnvironmentItemDto',
+  getEnvironment: 'EnvironmentItemDto',
+  updateEnvironment: 'EnvironmentItemDto',
   deleteEnvironment: null,
-  listSchedules: 'CpScheduleListDto',
-  createSchedule: 'CpScheduledAgentItemDto',
-  getSchedule: 'CpScheduledAgentItemDto',
-  updateSchedule: 'CpScheduledAgentItemDto',
+  listSchedules: 'ScheduleListResponseDto',
+  createSchedule: 'ScheduledAgentItemDto',
+  getSchedule: 'ScheduledAgentItemDto',
+  updateSchedule: 'ScheduledAgentItemDto',
   deleteSchedule: 'CpScheduleDeleteDto',
-  pauseSchedule: 'CpScheduledAgentItemDto',
-  resumeSchedule: 'CpScheduledAgentItemDto',
+  pauseSchedule: 'ScheduledAgentItemDto',
+  resumeSchedule: 'ScheduledAgentItemDto',
   listWorkers: 'CpWorkerListDto',
   listProviders: 'CpProviderStatusListDto',
   userEvents: null,
 };
 
 /** API and CP_API share two names (a workspace agent run, a control-plane run): each is checked under its own list. */
-const CP_RESPONSES: Partial<Record<keyof typeof CP_API, string>> = { getRun: 'CpRunItemDto', cancelRun: 'CpRunItemDto' };
+const CP_RESPONSES: Partial<Record<keyof typeof CP_API, string>> = { getRun: 'RunItemDto', cancelRun: 'RunItemDto' };
 
 /** The contract's view types (every key, enforced by keysOf) against the document's response schemas. */
 const VIEWS: [string, readonly string[]][] = [
@@ -164,7 +164,7 @@ const VIEWS: [string, readonly string[]][] = [
   ['AgentRunListDto', keysOf<AgentRunPage>()('items', 'next_cursor')],
   ['ControlPlaneStatusDto', keysOf<ControlPlaneStatus>()('connected', 'runner_mode', 'admin', 'reason')],
   [
-    'CpRunItemDto',
+    'RunItemDto',
     keysOf<RunItem>()(
       'run_id',
       'task_id',
@@ -189,14 +189,15 @@ const VIEWS: [string, readonly string[]][] = [
       'provider',
       'attempts',
       'worker_id',
+      'request_usage',
     ),
   ],
   [
-    'CpEnvironmentItemDto',
+    'EnvironmentItemDto',
     keysOf<EnvironmentItem>()('id', 'environment_id', 'name', 'description', 'docker_image', 'repos', 'setup_commands', 'env_vars', 'task_timeout_seconds', 'created_at', 'updated_at'),
   ],
   [
-    'CpScheduledAgentItemDto',
+    'ScheduledAgentItemDto',
     keysOf<ScheduledAgentItem>()('id', 'name', 'cron_schedule', 'prompt', 'enabled', 'created_at', 'updated_at', 'agent_config', 'history', 'last_spawn_error', 'scope', 'environment'),
   ],
   ['CpWorkerDto', keysOf<WorkerView>()('worker_id', 'connections', 'connected_at', 'last_seen_at', 'running')],

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ScheduledAgentItem, ScheduleListResponse } from '@oz/contract';
-import { AgentConfigDto } from '../../runs/dto/agent-config.dto';
+import { AgentConfigDto } from './agent-config.dto';
 
 class ScheduleHistoryDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_ran!: string | null;

@@ -1,8 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ARTIFACT_TYPES, RUN_SOURCES, RUN_STATES, type ArtifactType, type RunSource, type RunState } from '@oz/contract';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { ToArray } from '../../common/http/validators';
+
+/** Query strings give strings; `a=1&a=2` gives an array. Normalise a repeatable parameter to an array. */
+const ToArray = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : [value].flat()));
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
