@@ -1,7 +1,8 @@
-import { assertBuilt, connectScriptedWorker, createTestDatabase, freePort, queryOnce, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type ScriptedWorker, type ServerProcess, type TestDatabase } from '@oz/testing';
+import { connectScriptedWorker, queryOnce, startFakeOpenAiServer, type FakeLlmServer, type ScriptedWorker } from '@oz/testing';
 import type { MessageView } from '@oz/workspace-contract';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { expectError, watch } from '../testing/api-expectations';
+import { startControlPlaneProcess, type ControlPlaneProcess } from '../testing/control-plane-process';
 import { SseClient } from '../testing/sse-client';
 import { closeAll, startWorkspace, TEST_AGENT_KEY, TEST_REDIS_URL, type ApiResponse, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
 
@@ -16,11 +17,8 @@ const MAX_WRITES = 30;
  * routes for that run's room and run only, as that run's agent, while the run is unfinished.
  */
 describe('room callbacks of an agent run in a task container', () => {
-  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
   let provider: FakeLlmServer;
-  let cpDatabase: TestDatabase;
-  let controlPlane: ServerProcess;
-  let cpOrigin: string;
+  let controlPlane: ControlPlaneProcess;
   let ws: WorkspaceHarness;
   let owner: UserClient;
   let stranger: UserClient;
@@ -29,28 +27,17 @@ describe('room callbacks of an agent run in a task container', () => {
   const open: string[] = [];
 
   beforeAll(async () => {
-    assertBuilt('control-plane');
     provider = await startFakeOpenAiServer();
-    cpDatabase = await createTestDatabase('oz_ws_callbacks_cp');
-    const port = await freePort();
-    cpOrigin = `http://127.0.0.1:${port}`;
-    controlPlane = startBuiltApp('control-plane', [], {
-      DATABASE_URL: cpDatabase.url,
-      OZ_ADMIN_API_KEY: adminKey,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      OZ_LOG_LEVEL: 'warn',
-      OZ_SCHEDULER_ENABLED: 'false',
+    controlPlane = await startControlPlaneProcess('oz_ws_callbacks_cp', {
       OZ_DISPATCH_POLL_INTERVAL_MS: '200',
       OZ_PROVIDER_CUSTOM_MODEL: 'fake-model',
       OZ_PROVIDER_CUSTOM_BASE_URL: provider.url,
     });
-    await waitForHealth(`${cpOrigin}/health`, controlPlane.exit, controlPlane.output);
     ws = await startWorkspace({
       REDIS_URL: TEST_REDIS_URL,
       OZ_RUNNER_MODE: 'remote',
-      OZ_API_BASE_URL: `${cpOrigin}/api/v1`,
-      OZ_API_KEY: adminKey,
+      OZ_API_BASE_URL: controlPlane.apiUrl,
+      OZ_API_KEY: controlPlane.adminKey,
       OZ_REMOTE_POLL_INTERVAL_MS: '100',
       OZ_WORKSPACE_PUBLIC_URL: 'http://workspace.test:3000',
       OZ_ROOM_CALLBACK_MAX_WRITES: String(MAX_WRITES),
@@ -58,13 +45,9 @@ describe('room callbacks of an agent run in a task container', () => {
     // The first account is the instance admin: its runs use the admin key, which sees this environment.
     owner = await ws.signup('Olga');
     stranger = await ws.signup('Stan');
-    const environment = await fetch(`${cpOrigin}/api/v1/environments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'callbacks', docker_image: 'oz-task:test' }),
-    });
+    const environment = await controlPlane.admin('POST', '/environments', { name: 'callbacks', docker_image: 'oz-task:test' });
     environmentId = ((await environment.json()) as { id: string }).id;
-    worker = await connectScriptedWorker(cpOrigin, adminKey, 'callbacks-worker');
+    worker = await connectScriptedWorker(controlPlane.origin, controlPlane.adminKey, 'callbacks-worker');
   }, 180_000);
 
   afterEach(async () => {
@@ -76,17 +59,15 @@ describe('room callbacks of an agent run in a task container', () => {
     // Each step says when it was slow: a teardown that hangs is a shutdown bug to find, not to hide.
     await slowly('the scripted worker closing', () => worker?.close());
     await slowly('the workspace stopping', () => closeAll([ws], ws?.database));
-    controlPlane?.child.kill('SIGTERM');
-    await slowly('the control plane stopping', async () => void (await controlPlane?.exit), () => controlPlane?.output() ?? '');
-    await cpDatabase?.drop();
+    await controlPlane?.stop();
     await provider?.close();
   }, 120_000);
 
-  async function slowly(what: string, step: () => Promise<unknown> | undefined, output: () => string = () => ''): Promise<void> {
+  async function slowly(what: string, step: () => Promise<unknown> | undefined): Promise<void> {
     const started = Date.now();
     await step();
     const took = Date.now() - started;
-    if (took > 5_000) console.warn(`room-callbacks teardown: ${what} took ${took} ms\n${output().slice(-4000)}`);
+    if (took > 5_000) console.warn(`room-callbacks teardown: ${what} took ${took} ms`);
   }
 
   /** An agent of the owner's that runs in a task container, in a room of its own (with `teammates`). */

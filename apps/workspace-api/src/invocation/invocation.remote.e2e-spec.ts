@@ -1,6 +1,6 @@
-import { assertBuilt, connectScriptedWorker, createTestDatabase, freePort, startBuiltApp, startFakeOpenAiServer, waitForHealth, type FakeLlmServer, type ServerProcess, type TestDatabase } from '@oz/testing';
+import { connectScriptedWorker, startFakeOpenAiServer, type FakeLlmServer } from '@oz/testing';
 import type { MessageView } from '@oz/workspace-contract';
-import { randomBytes } from 'node:crypto';
+import { startControlPlaneProcess, type ControlPlaneProcess } from '../testing/control-plane-process';
 import { SseClient } from '../testing/sse-client';
 import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type WorkspaceHarness } from '../testing/workspace-harness';
 
@@ -9,27 +9,14 @@ import { closeAll, startWorkspace, TEST_REDIS_URL, type UserClient, type Workspa
  * a process) through the official oz-agent-sdk; the control plane calls a fake provider that streams.
  */
 describe('agent invocation (remote runner, against a running control plane)', () => {
-  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
   let provider: FakeLlmServer;
-  let cpDatabase: TestDatabase;
-  let controlPlane: ServerProcess;
-  let cpOrigin: string;
+  let controlPlane: ControlPlaneProcess;
   let ws: WorkspaceHarness;
   let user: UserClient;
 
   beforeAll(async () => {
-    assertBuilt('control-plane');
     provider = await startFakeOpenAiServer();
-    cpDatabase = await createTestDatabase('oz_ws_remote_cp');
-    const port = await freePort();
-    cpOrigin = `http://127.0.0.1:${port}`;
-    controlPlane = startBuiltApp('control-plane', [], {
-      DATABASE_URL: cpDatabase.url,
-      OZ_ADMIN_API_KEY: adminKey,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      OZ_LOG_LEVEL: 'warn',
-      OZ_SCHEDULER_ENABLED: 'false',
+    controlPlane = await startControlPlaneProcess('oz_ws_remote_cp', {
       OZ_PROVIDER_CUSTOM_MODEL: 'fake-model',
       OZ_PROVIDER_CUSTOM_BASE_URL: provider.url,
       OZ_PROVIDER_CUSTOM_STREAM: 'true',
@@ -42,12 +29,11 @@ describe('agent invocation (remote runner, against a running control plane)', ()
         ]),
       ),
     });
-    await waitForHealth(`${cpOrigin}/health`, controlPlane.exit, controlPlane.output);
     ws = await startWorkspace({
       REDIS_URL: TEST_REDIS_URL,
       OZ_RUNNER_MODE: 'remote',
-      OZ_API_BASE_URL: `${cpOrigin}/api/v1`,
-      OZ_API_KEY: adminKey,
+      OZ_API_BASE_URL: controlPlane.apiUrl,
+      OZ_API_KEY: controlPlane.adminKey,
       OZ_REMOTE_POLL_INTERVAL_MS: '100',
       // Where task containers would reach this workspace (the harness listens on a random port).
       OZ_WORKSPACE_PUBLIC_URL: 'http://workspace.test:3000',
@@ -57,16 +43,14 @@ describe('agent invocation (remote runner, against a running control plane)', ()
 
   afterAll(async () => {
     await closeAll([ws], ws?.database);
-    controlPlane?.child.kill('SIGTERM');
-    await controlPlane?.exit;
-    await cpDatabase?.drop();
+    await controlPlane?.stop();
     await provider?.close();
   });
 
   afterEach(() => provider.reset());
 
   const controlPlaneRun = async (runId: string) =>
-    (await fetch(`${cpOrigin}/api/v1/agent/runs/${runId}`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+    (await controlPlane.admin('GET', `/agent/runs/${runId}`)).json();
 
   async function setup(name: string, systemPrompt = '') {
     const agent = (await user.request('POST', '/api/agents', { name, harness: 'custom', system_prompt: systemPrompt })).body;
@@ -164,14 +148,8 @@ describe('agent invocation (remote runner, against a running control plane)', ()
   });
 
   it('runs a codex agent in a worker as codex with its model and environment, and gives the task its room callback', async () => {
-    const environment = await (
-      await fetch(`${cpOrigin}/api/v1/environments`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'codex-env', docker_image: 'oz-task:codex' }),
-      })
-    ).json();
-    const worker = await connectScriptedWorker(cpOrigin, adminKey, 'workspace-codex-worker');
+    const environment = await (await controlPlane.admin('POST', '/environments', { name: 'codex-env', docker_image: 'oz-task:codex' })).json();
+    const worker = await connectScriptedWorker(controlPlane.origin, controlPlane.adminKey, 'workspace-codex-worker');
     try {
       const agent = (await user.request('POST', '/api/agents', { name: 'Coder', harness: 'codex', model: 'gpt-5-codex', environment_id: environment.id })).body;
       const room = (await user.request('POST', '/api/rooms', { name: 'codex-room', agent_ids: [agent.id] })).body;
@@ -197,14 +175,8 @@ describe('agent invocation (remote runner, against a running control plane)', ()
   });
 
   it('runs an agent with an environment on a worker, and saves the pull request it reports to the room', async () => {
-    const environment = await (
-      await fetch(`${cpOrigin}/api/v1/environments`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'app', docker_image: 'oz-task:test' }),
-      })
-    ).json();
-    const worker = await connectScriptedWorker(cpOrigin, adminKey, 'workspace-test-worker');
+    const environment = await (await controlPlane.admin('POST', '/environments', { name: 'app', docker_image: 'oz-task:test' })).json();
+    const worker = await connectScriptedWorker(controlPlane.origin, controlPlane.adminKey, 'workspace-test-worker');
     try {
       const agent = (await user.request('POST', '/api/agents', { name: 'Builder', harness: 'claude-code', environment_id: environment.id })).body;
       const room = (await user.request('POST', '/api/rooms', { name: 'builds', agent_ids: [agent.id] })).body;
