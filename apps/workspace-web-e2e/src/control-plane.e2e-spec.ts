@@ -119,8 +119,8 @@ test('opens a run and watches it go from queued to running to succeeded, its out
   expect(await output.locator('h2', { hasText: 'Release notes' }).count()).toBe(1);
   // The timeline saw each change as it happened, and it was the same page all along.
   const timeline = page.locator('ol.timeline');
-  await hasText(timeline, 'Became inprogress');
-  await hasText(timeline, 'Became succeeded');
+  await hasText(timeline, 'Running');
+  await hasText(timeline, 'Succeeded');
   expect(await page.evaluate(() => (window as unknown as { ozSamePage?: boolean }).ozSamePage)).toBe(true);
   await screenshot(page, 'run-succeeded');
 

@@ -4,10 +4,12 @@ import type { RunLogLine } from '@oz/workspace-contract';
 import { ControlPlaneApi } from '../control-plane/control-plane.api';
 import { UserEvents } from '../control-plane/user-events';
 import { ApiError, errorMessage } from '../core/api/api-error';
+import { RUN_STATE_LABELS } from '../ui/run-state.component';
 
 export interface TimelineEntry {
   state: RunState | 'STARTED';
   at: string;
+  /** What happened, in words ("Created", "Running", "Succeeded"). */
   label: string;
 }
 
@@ -48,7 +50,7 @@ export class RunDetailStore {
     if (run.started_at) entries.push({ state: 'STARTED', at: run.started_at, label: 'Started' });
     for (const entry of this.seen()) if (!entries.some((e) => e.state === entry.state)) entries.push(entry);
     if (isTerminalRunState(run.state) && !entries.some((e) => e.state === run.state)) {
-      entries.push({ state: run.state, at: run.updated_at, label: 'Finished' });
+      entries.push({ state: run.state, at: run.updated_at, label: RUN_STATE_LABELS[run.state].text });
     }
     return entries.sort((a, b) => a.at.localeCompare(b.at));
   });
@@ -131,7 +133,7 @@ export class RunDetailStore {
   private applyRun(run: RunItem): void {
     const previous = this.runSignal();
     if (previous && previous.state !== run.state) {
-      this.seen.update((entries) => [...entries, { state: run.state, at: run.updated_at, label: 'Became' }]);
+      this.seen.update((entries) => [...entries, { state: run.state, at: run.updated_at, label: RUN_STATE_LABELS[run.state].text }]);
     }
     this.runSignal.set(run);
   }

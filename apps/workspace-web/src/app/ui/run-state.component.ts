@@ -1,7 +1,8 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import type { RunState } from '@oz/contract';
 
-const LABELS: Record<RunState, { text: string; kind: string; live: boolean }> = {
+/** Each state in words, the style of its chip, and whether it can still change. */
+export const RUN_STATE_LABELS: Record<RunState, { text: string; kind: string; live: boolean }> = {
   QUEUED: { text: 'Queued', kind: '', live: true },
   PENDING: { text: 'Waiting for a worker', kind: 'warning', live: true },
   CLAIMED: { text: 'Starting on a worker', kind: 'info', live: true },
@@ -23,5 +24,5 @@ const LABELS: Record<RunState, { text: string; kind: string; live: boolean }> = 
 })
 export class RunStateComponent {
   readonly state = input.required<RunState>();
-  protected readonly label = computed(() => LABELS[this.state()] ?? { text: this.state(), kind: '', live: false });
+  protected readonly label = computed(() => RUN_STATE_LABELS[this.state()] ?? { text: this.state(), kind: '', live: false });
 }
