@@ -8,7 +8,7 @@ import { ApiError, errorMessage } from '../core/api/api-error';
 import { Notices } from '../core/feedback/notices';
 import { RoomsStore } from '../rooms/rooms.store';
 import { AgentAvatarComponent, agentIconGlyph } from '../ui/agent-avatar.component';
-import { Confirm } from '../ui/confirm';
+import { ConfirmedDelete } from '../core/feedback/confirmed-delete';
 import { HasIdPipe } from '../ui/has-id.pipe';
 import { AgentsApi } from './agents.api';
 import { AgentsStore } from './agents.store';
@@ -21,14 +21,6 @@ import { changesOf, emptyForm, formOf, HARNESS_HINTS, inputOf, type AgentForm, t
   imports: [RouterLink, AgentAvatarComponent, HasIdPipe],
   templateUrl: './agent-editor.page.html',
   styles: `
-    .form {
-      display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
-      gap: 0 1.25rem;
-    }
-    .wide {
-      grid-column: 1 / -1;
-    }
     .looks {
       display: flex;
       gap: 0.75rem;
@@ -75,7 +67,7 @@ export class AgentEditorPage {
   private readonly store = inject(AgentsStore);
   private readonly rooms = inject(RoomsStore);
   private readonly router = inject(Router);
-  private readonly confirm = inject(Confirm);
+  private readonly deletion = inject(ConfirmedDelete);
   private readonly notices = inject(Notices);
   private readonly cp = inject(ControlPlaneApi);
   protected readonly cpStatus = inject(ControlPlaneStatusStore);
@@ -196,22 +188,12 @@ export class AgentEditorPage {
   protected async remove(): Promise<void> {
     const agent = this.loaded();
     if (!agent) return;
-    const ok = await this.confirm.ask({
-      title: `Delete ${agent.name}?`,
-      message: `${agent.name} leaves every room it is in; its past messages stay, credited to a deleted agent. This cannot be undone.`,
+    await this.deletion.run({ busy: this.busy, error: this.error }, {
+      name: agent.name,
+      consequences: `${agent.name} leaves every room it is in; its past messages stay, credited to a deleted agent. This cannot be undone.`,
       confirmLabel: 'Delete agent',
-      danger: true,
+      remove: () => this.store.delete(agent.id),
+      listUrl: '/agents',
     });
-    if (!ok) return;
-    this.busy.set(true);
-    try {
-      await this.store.delete(agent.id);
-      this.notices.success(`${agent.name} was deleted.`);
-      await this.router.navigate(['/agents']);
-    } catch (error) {
-      this.error.set(`Not deleted: ${errorMessage(error)}`);
-    } finally {
-      this.busy.set(false);
-    }
   }
 }

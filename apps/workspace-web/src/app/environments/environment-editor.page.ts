@@ -5,7 +5,7 @@ import { ControlPlaneStatusStore } from '../control-plane/control-plane-status.s
 import { ControlPlaneApi } from '../control-plane/control-plane.api';
 import { ApiError, errorMessage } from '../core/api/api-error';
 import { Notices } from '../core/feedback/notices';
-import { Confirm } from '../ui/confirm';
+import { ConfirmedDelete } from '../core/feedback/confirmed-delete';
 import { emptyEnvironmentForm, environmentFormOf, environmentParamsOf, type EnvironmentForm, type SecretRow } from './environment-form';
 
 /** `/environments/new` and `/environments/:environmentId`: every field; secrets write-only. */
@@ -15,14 +15,6 @@ import { emptyEnvironmentForm, environmentFormOf, environmentParamsOf, type Envi
   imports: [RouterLink, ControlPlaneGateComponent],
   templateUrl: './environment-editor.page.html',
   styles: `
-    .form {
-      display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
-      gap: 0 1.25rem;
-    }
-    .wide {
-      grid-column: 1 / -1;
-    }
     .secrets {
       display: flex;
       flex-direction: column;
@@ -33,11 +25,6 @@ import { emptyEnvironmentForm, environmentFormOf, environmentParamsOf, type Envi
       grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr) auto;
       gap: 0.4rem;
     }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
   `,
 })
 export class EnvironmentEditorPage {
@@ -45,7 +32,7 @@ export class EnvironmentEditorPage {
   private readonly api = inject(ControlPlaneApi);
   private readonly status = inject(ControlPlaneStatusStore);
   private readonly router = inject(Router);
-  private readonly confirm = inject(Confirm);
+  private readonly deletion = inject(ConfirmedDelete);
   private readonly notices = inject(Notices);
   protected readonly form = signal<EnvironmentForm>(emptyEnvironmentForm());
   protected readonly loadState = signal<'loading' | 'ready' | 'not-found' | 'error'>('loading');
@@ -124,22 +111,12 @@ export class EnvironmentEditorPage {
   protected async remove(): Promise<void> {
     const id = this.environmentId();
     if (!id) return;
-    const ok = await this.confirm.ask({
-      title: `Delete ${this.form().name}?`,
-      message: 'Agents and schedules that name it will fail to start runs. Its secrets are deleted with it. An environment that unfinished runs use cannot be deleted.',
+    await this.deletion.run({ busy: this.busy, error: this.error }, {
+      name: this.form().name,
+      consequences: 'Agents and schedules that name it will fail to start runs. Its secrets are deleted with it. An environment that unfinished runs use cannot be deleted.',
       confirmLabel: 'Delete environment',
-      danger: true,
+      remove: () => this.api.deleteEnvironment(id),
+      listUrl: '/environments',
     });
-    if (!ok) return;
-    this.busy.set(true);
-    try {
-      await this.api.deleteEnvironment(id);
-      this.notices.success(`${this.form().name} was deleted.`);
-      await this.router.navigate(['/environments']);
-    } catch (error) {
-      this.error.set(`Not deleted: ${errorMessage(error)}`);
-    } finally {
-      this.busy.set(false);
-    }
   }
 }

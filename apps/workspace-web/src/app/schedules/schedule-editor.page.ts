@@ -7,7 +7,7 @@ import { ControlPlaneApi } from '../control-plane/control-plane.api';
 import { ApiError, errorMessage } from '../core/api/api-error';
 import { Notices } from '../core/feedback/notices';
 import { Clock, fullDate, timeUntil } from '../ui/clock';
-import { Confirm } from '../ui/confirm';
+import { ConfirmedDelete } from '../core/feedback/confirmed-delete';
 import { cronInWords } from './cron-words';
 
 interface ScheduleForm {
@@ -28,28 +28,13 @@ const EMPTY: ScheduleForm = { name: '', cron: '0 9 * * 1-5', prompt: '', enabled
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [RouterLink, ControlPlaneGateComponent],
   templateUrl: './schedule-editor.page.html',
-  styles: `
-    .form {
-      display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
-      gap: 0 1.25rem;
-    }
-    .wide {
-      grid-column: 1 / -1;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
-  `,
 })
 export class ScheduleEditorPage {
   readonly scheduleId = input<string | undefined>();
   private readonly api = inject(ControlPlaneApi);
   private readonly status = inject(ControlPlaneStatusStore);
   private readonly router = inject(Router);
-  private readonly confirm = inject(Confirm);
+  private readonly deletion = inject(ConfirmedDelete);
   private readonly notices = inject(Notices);
   private readonly clock = inject(Clock);
   protected readonly form = signal<ScheduleForm>(EMPTY);
@@ -145,22 +130,12 @@ export class ScheduleEditorPage {
   protected async remove(): Promise<void> {
     const id = this.scheduleId();
     if (!id) return;
-    const ok = await this.confirm.ask({
-      title: `Delete ${this.form().name}?`,
-      message: 'It stops firing. Runs it already started are kept.',
+    await this.deletion.run({ busy: this.busy, error: this.error }, {
+      name: this.form().name,
+      consequences: 'It stops firing. Runs it already started are kept.',
       confirmLabel: 'Delete schedule',
-      danger: true,
+      remove: () => this.api.deleteSchedule(id),
+      listUrl: '/schedules',
     });
-    if (!ok) return;
-    this.busy.set(true);
-    try {
-      await this.api.deleteSchedule(id);
-      this.notices.success(`${this.form().name} was deleted.`);
-      await this.router.navigate(['/schedules']);
-    } catch (error) {
-      this.error.set(`Not deleted: ${errorMessage(error)}`);
-    } finally {
-      this.busy.set(false);
-    }
   }
 }
